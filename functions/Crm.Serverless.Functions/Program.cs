@@ -1,6 +1,15 @@
+using Crm.Serverless.Core;
+using Crm.Serverless.Functions;
+using Crm.Serverless.Functions.Middleware;
+using Crm.Serverless.Ml;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<ExceptionMiddleware>();
+builder.AddCrmCore();
+builder.AddCrmMl();
+builder.AddCrmFunctions();
 builder.Build().Run();

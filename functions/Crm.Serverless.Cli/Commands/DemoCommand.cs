@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Globalization;
+using Crm.Serverless.Core.Local;
+using Microsoft.Extensions.Hosting;
+
+namespace Crm.Serverless.Cli.Commands;
+
+/// <summary>
+/// <c>crm demo</c>: the whole pipeline on built-in defaults — Azurite started for you, the CDNOW data set shipped
+/// in the repository — or on the user's own files. Safe to run again: nothing is stored twice.
+/// </summary>
+internal static class DemoCommand
+{
+    public const string DefaultDataset = "data/cdnow/cdnow_master.csv";
+
+    public static Command Create()
+    {
+        var transactions = new Option<FileInfo?>("--transactions") { Description = $"Transactions CSV (default: {DefaultDataset}, CDNOW)" };
+        var contacts = new Option<FileInfo?>("--contacts") { Description = "Contacts CSV" };
+        var asOf = new Option<string?>("--as-of") { Description = "The date the pipeline treats as today, YYYY-MM-DD (default: the day after the latest purchase)" };
+        var export = new Option<FileInfo?>("--export") { Description = "Write per-customer results to this CSV file" };
+        var command = new Command("demo", "Run the pipeline end to end on Azurite: import, then (as later stages land) train, score, export.")
+        {
+            transactions, contacts, asOf, export,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var asOfText = parse.GetValue(asOf);
+            DateOnly? asOfDate = null;
+            if (asOfText is not null)
+            {
+                if (!DateOnly.TryParseExact(asOfText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                {
+                    await Console.Error.WriteLineAsync($"--as-of must be a date as YYYY-MM-DD, not '{asOfText}'.");
+                    return 2;
+                }
+
+                asOfDate = parsed;
+            }
+
+            var root = CliHost.RepositoryRoot();
+            var transactionsFile = parse.GetValue(transactions) ?? new FileInfo(Path.Combine(root, DefaultDataset));
+            await RunAsync(root, transactionsFile, parse.GetValue(contacts), asOfDate, parse.GetValue(export), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(string root, FileInfo transactions, FileInfo? contacts, DateOnly? asOf, FileInfo? export, CancellationToken cancellationToken)
+    {
+        Console.WriteLine("Crm.Serverless demo");
+        var started = await AzuriteLauncher.EnsureRunningAsync(root, Console.Out, cancellationToken);
+        Console.WriteLine(started ? "Storage: Azurite started on 127.0.0.1:10000-10002" : "Storage: reusing the Azurite already listening on 127.0.0.1:10000-10002");
+        Console.WriteLine($"Data: {transactions.FullName}" + (contacts is null ? "" : $" and {contacts.FullName}"));
+        Console.WriteLine("As of: " + (asOf?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "the day after the latest purchase"));
+
+        using var host = CliHost.Build();
+        await host.StartAsync(cancellationToken);
+        await ImportCommand.RunAsync(host.Services, transactions, contacts, cancellationToken);
+        await ImportCommand.PrintStoredAsync(host.Services, cancellationToken);
+        if (export is not null)
+        {
+            await ExportCommand.RunAsync(host.Services, export, cancellationToken);
+        }
+
+        await host.StopAsync(cancellationToken);
+    }
+}

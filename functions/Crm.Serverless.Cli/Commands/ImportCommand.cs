@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Crm.Serverless.Core.Import;
+using Crm.Serverless.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Crm.Serverless.Cli.Commands;
+
+/// <summary><c>crm import --transactions FILE [--contacts FILE]</c>: bulk backfill, resumable by running it again.</summary>
+internal static class ImportCommand
+{
+    public static Command Create()
+    {
+        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity]", Required = true };
+        var contacts = new Option<FileInfo?>("--contacts") { Description = "CSV: customerId[,email,firstName,lastName,country,createdAt,marketingConsent]" };
+        var rejected = new Option<FileInfo?>("--rejected") { Description = "Where to write rejected rows (default: import-rejected.csv when there are any)" };
+        var command = new Command("import", "Bulk-import a shop export into storage; run it again to resume after an interruption.")
+        {
+            transactions, contacts, rejected,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var host = CliHost.Build();
+            await host.StartAsync(cancellationToken);
+            var report = await RunAsync(host.Services, parse.GetValue(transactions)!, parse.GetValue(contacts), cancellationToken);
+            await WriteRejectionsAsync(report, parse.GetValue(rejected) ?? new FileInfo("import-rejected.csv"), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task<ImportReport> RunAsync(IServiceProvider services, FileInfo transactions, FileInfo? contacts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transactions);
+        if (!transactions.Exists)
+        {
+            throw new FileNotFoundException($"No such file: {transactions.FullName}");
+        }
+
+        var import = services.GetRequiredService<ImportService>();
+        ImportReport report;
+        using (var bar = new ConsoleProgressBar("Importing"))
+        {
+            report = await import.ImportAsync(new ImportRequest(transactions.FullName, contacts?.FullName), bar, cancellationToken);
+        }
+
+        Console.WriteLine($"Import: {report.TransactionRows:N0} transaction rows and {report.ContactRows:N0} contact rows read; " +
+                          $"{report.Stored:N0} stored, {report.AlreadyStored:N0} already stored, {report.Rejections.Count:N0} rejected");
+        Console.WriteLine($"        {report.StorageRequests:N0} storage requests ({report.RequestsPerTransaction:0.000} per transaction) " +
+                          $"in {report.Elapsed.TotalSeconds:0.0} s ({report.RowsPerSecond:N0} rows/s)");
+        foreach (var rejection in report.Rejections.Take(10))
+        {
+            Console.WriteLine($"  rejected {Path.GetFileName(rejection.File)} line {rejection.Line}: {rejection.Reason}");
+        }
+
+        return report;
+    }
+
+    public static async Task WriteRejectionsAsync(ImportReport report, FileInfo file, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(file);
+        if (report.Rejections.Count == 0)
+        {
+            return;
+        }
+
+        await using var writer = file.CreateText();
+        await writer.WriteLineAsync("file,line,customerId,status,reason");
+        foreach (var r in report.Rejections)
+        {
+            await writer.WriteLineAsync(string.Join(',', Core.Export.CustomerCsvExporter.Escape(Path.GetFileName(r.File)), r.Line, Core.Export.CustomerCsvExporter.Escape(r.CustomerId), r.Status, Core.Export.CustomerCsvExporter.Escape(r.Reason)));
+        }
+
+        Console.WriteLine($"All {report.Rejections.Count:N0} rejected rows with their reasons: {file.FullName}");
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    public static async Task PrintStoredAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var counts = await services.GetRequiredService<CustomerReader>().CountAsync(cancellationToken);
+        Console.WriteLine($"Stored now: {counts.Transactions:N0} transactions, {counts.Customers:N0} customers ({counts.Contacts:N0} with contact details)");
+    }
+}

@@ -1,0 +1,50 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Crm.Serverless.Core.Import;
+using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Core.Validation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Crm.Serverless.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers storage, validation, ingestion and import. The Functions app, the CLI and the tests all call this,
+    /// so they run the same services with the same options.
+    /// </summary>
+    public static IHostApplicationBuilder AddCrmCore(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<StorageRequestCounter>();
+        services.AddSingleton<StorageClientFactory>();
+        services.AddSingleton<TableServiceClient>(sp => sp.GetRequiredService<StorageClientFactory>().CreateTableServiceClient());
+        services.AddSingleton<QueueServiceClient>(sp => sp.GetRequiredService<StorageClientFactory>().CreateQueueServiceClient());
+        services.AddSingleton<BlobServiceClient>(sp => sp.GetRequiredService<StorageClientFactory>().CreateBlobServiceClient());
+        services.AddSingleton<CrmTables>();
+        services.AddHostedService<StorageInitializer>();
+
+        services.AddSingleton<TransactionRules>();
+        services.AddSingleton<ContactRules>();
+        services.AddSingleton<IngestJsonParser>();
+        services.AddSingleton<CsvItemReader>();
+
+        services.AddSingleton<PartitionWriter>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<RejectedItemStore>();
+        services.AddSingleton<QueueIngestProcessor>();
+        services.AddSingleton<CustomerReader>();
+        services.AddSingleton<ImportService>();
+        services.AddSingleton<Export.CustomerCsvExporter>();
+        return builder;
+    }
+}

@@ -1,0 +1,27 @@
+namespace Crm.Serverless.Core.Domain;
+
+/// <summary>The 360-degree view of one customer: who they are, what they bought, and (later) how they score.</summary>
+public sealed record CustomerView(
+    string CustomerId,
+    ContactView? Contact,
+    PurchaseSummary Purchases,
+    IReadOnlyDictionary<string, object?>? Scores);
+
+public sealed record ContactView(
+    string? Email,
+    string? FirstName,
+    string? LastName,
+    string? Country,
+    DateTimeOffset? CreatedAt,
+    bool? MarketingConsent,
+    IReadOnlyDictionary<string, string> Attributes);
+
+public sealed record PurchaseSummary(
+    int Count,
+    decimal TotalSpend,
+    decimal? AverageSpend,
+    string Currency,
+    DateTimeOffset? FirstPurchaseAt,
+    LastPurchase? LastPurchase);
+
+public sealed record LastPurchase(string TransactionId, DateTimeOffset At, decimal Amount, int? Quantity, IReadOnlyList<LineItem> Items);

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Crm.Serverless.Core.Ingestion;
+
+/// <summary>Ingestion settings, bound from the "Ingest" configuration section and validated at start-up.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>Queue the shop drops items on; the queue trigger reads the same setting.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Ingest:QueueName must be a valid storage queue name (3-63 lowercase letters, digits, single hyphens).")]
+    public string QueueName { get; set; } = "crm-ingest";
+
+    /// <summary>
+    /// The one currency amounts are kept in. Aggregates and CLV add amounts up, so a purchase in another
+    /// currency is refused with a clear error rather than summed wrongly; convert before sending.
+    /// </summary>
+    [Required, RegularExpression("^[A-Z]{3}$", ErrorMessage = "Ingest:ReportingCurrency must be an ISO 4217 code such as USD.")]
+    public string ReportingCurrency { get; set; } = "USD";
+
+    [Range(1, 500)]
+    public int MaxBatchItems { get; set; } = 500;
+
+    [Range(1024, 4 * 1024 * 1024)]
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How far in the future a purchase timestamp may lie (clock skew between systems).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan FutureTolerance { get; set; } = TimeSpan.FromDays(1);
+}

@@ -1,0 +1,117 @@
+using System.Text;
+using System.Text.Json;
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Core.Validation;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Serverless.Core.Ingestion;
+
+/// <summary>What one queue message came to.</summary>
+public sealed record QueueIngestResult(int Accepted, int Duplicates, int Conflicts, int Rejected);
+
+/// <summary>
+/// Handles one ingest queue message: <c>{"type": "transaction" | "contact", "data": {...} | [...]}</c>.
+/// Invalid content is recorded in the Rejected table and the message completes: retrying cannot fix it.
+/// Storage failures propagate, so the host retries the message and finally moves it to the poison queue.
+/// Redelivery is harmless: stored items come back as duplicates and rejected records are rewritten in place.
+/// </summary>
+public sealed class QueueIngestProcessor(
+    IngestJsonParser parser,
+    IngestService ingest,
+    RejectedItemStore rejected,
+    ILogger<QueueIngestProcessor> logger)
+{
+    public const string TransactionType = "transaction";
+    public const string ContactType = "contact";
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = IngestJsonParser.MaxDepth, AllowDuplicateProperties = false };
+
+    public async Task<QueueIngestResult> ProcessAsync(string message, string messageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(message, DocumentOptions);
+        }
+        catch (JsonException)
+        {
+            return await RejectMessageAsync(message, messageId, "unknown", new FieldError("message", "is not valid JSON"), cancellationToken);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("type", out var typeElement)
+                || typeElement.ValueKind != JsonValueKind.String)
+            {
+                return await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", $"is required: \"{TransactionType}\" or \"{ContactType}\""), cancellationToken);
+            }
+
+            var type = typeElement.GetString();
+            if (!root.TryGetProperty("data", out var data))
+            {
+                return await RejectMessageAsync(message, messageId, type ?? "unknown", new FieldError("data", "is required: one item or an array of items"), cancellationToken);
+            }
+
+            return type switch
+            {
+                TransactionType => await IngestAsync(parser.ParseTransactions(data), TransactionType, message, messageId, ingest.IngestTransactionsAsync, cancellationToken),
+                ContactType => await IngestAsync(parser.ParseContacts(data), ContactType, message, messageId, ingest.IngestContactsAsync, cancellationToken),
+                _ => await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", $"must be \"{TransactionType}\" or \"{ContactType}\""), cancellationToken),
+            };
+        }
+    }
+
+    private async Task<QueueIngestResult> IngestAsync<T>(
+        ParsedBody<T> body,
+        string kind,
+        string message,
+        string messageId,
+        Func<ParsedBody<T>, string, CancellationToken, Task<IReadOnlyList<ItemOutcome>>> store,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        if (body.BodyError is { } bodyError)
+        {
+            return await RejectMessageAsync(message, messageId, kind, bodyError with { Field = "data" }, cancellationToken);
+        }
+
+        var outcomes = await store(body, IngestSource.Queue, cancellationToken);
+        var failed = outcomes.Where(o => o.Status is IngestStatus.Rejected or IngestStatus.Conflict).ToList();
+        if (failed.Count > 0)
+        {
+            await rejected.RecordAsync(
+                [.. failed.Select(o => new RejectedItem(IngestSource.Queue, kind, messageId, o.Index, o.CustomerId, o.Status, o.Errors, ItemText(message, body.IsBatch, o.Index)))],
+                cancellationToken);
+        }
+
+        var result = new QueueIngestResult(
+            outcomes.Count(o => o.Status == IngestStatus.Accepted),
+            outcomes.Count(o => o.Status == IngestStatus.Duplicate),
+            outcomes.Count(o => o.Status == IngestStatus.Conflict),
+            outcomes.Count(o => o.Status == IngestStatus.Rejected));
+        logger.LogInformation(
+            "Queue message {MessageId} ({Kind}): {Accepted} accepted, {Duplicates} duplicate, {Conflicts} conflicting, {Rejected} rejected",
+            messageId, kind, result.Accepted, result.Duplicates, result.Conflicts, result.Rejected);
+        return result;
+    }
+
+    private async Task<QueueIngestResult> RejectMessageAsync(string message, string messageId, string kind, FieldError error, CancellationToken cancellationToken)
+    {
+        await rejected.RecordAsync([new RejectedItem(IngestSource.Queue, kind, messageId, 0, null, IngestStatus.Rejected, [error], message)], cancellationToken);
+        logger.LogWarning("Queue message {MessageId} rejected: {Field} {Reason}", messageId, error.Field, error.Message);
+        return new QueueIngestResult(0, 0, 0, 1);
+    }
+
+    /// <summary>The item's own JSON, so a rejected record shows what was wrong without the rest of the batch.</summary>
+    private static string ItemText(string message, bool isBatch, int index)
+    {
+        using var document = JsonDocument.Parse(message, DocumentOptions);
+        var data = document.RootElement.GetProperty("data");
+        var item = isBatch ? data[index] : data;
+        return item.GetRawText();
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace Crm.Serverless.Core.Storage;
+
+/// <summary>
+/// The key layout of the Customers table, in one place.
+/// <list type="bullet">
+/// <item>PartitionKey: one of <see cref="ShardCount"/> shards ("p00".."p63"), a stable hash of the customer id.
+/// Many customers share a shard, so bulk writes fill 100-entity batches and the nightly job reads a shard in
+/// 1,000-row pages; one shard is also one unit of fan-out work.</item>
+/// <item>RowKey: <c>{customerId}|</c> for the customer row (contact + purchase aggregates) and
+/// <c>{customerId}|{transactionId}</c> for each purchase, so one customer's rows are one contiguous range of one
+/// partition: their history is one query, erasing them is one range, and a purchase and the aggregate it changes
+/// commit in one entity-group transaction.</item>
+/// </list>
+/// </summary>
+public static class CrmKeys
+{
+    /// <summary>Fixed for the life of a deployment: changing it would move every customer to another partition.</summary>
+    public const int ShardCount = 64;
+
+    public const char Separator = '|';
+
+    /// <summary>The character right after <see cref="Separator"/>: the exclusive end of a customer's range.</summary>
+    private const char SeparatorSuccessor = '}';
+
+    public static int ShardOf(string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+
+        // FNV-1a over UTF-16 code units: stable across processes and platforms, unlike string.GetHashCode.
+        var hash = 2166136261u;
+        foreach (var c in customerId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % ShardCount);
+    }
+
+    public static string PartitionOf(string customerId) => Partition(ShardOf(customerId));
+
+    public static string Partition(int shard) => "p" + shard.ToString("D2", CultureInfo.InvariantCulture);
+
+    public static IEnumerable<string> AllPartitions() => Enumerable.Range(0, ShardCount).Select(Partition);
+
+    public static string CustomerRow(string customerId) => customerId + Separator;
+
+    public static string TransactionRow(string customerId, string transactionId) => customerId + Separator + transactionId;
+
+    /// <summary>Inclusive start and exclusive end of every row key of one customer.</summary>
+    public static (string From, string To) CustomerRange(string customerId) => (customerId + Separator, customerId + SeparatorSuccessor);
+
+    /// <summary>Customer ids never contain the separator, so a customer row has exactly one, at the end.</summary>
+    public static bool IsCustomerRow(string rowKey) => rowKey.IndexOf(Separator, StringComparison.Ordinal) == rowKey.Length - 1;
+
+    public static string CustomerIdOf(string rowKey) => rowKey[..rowKey.IndexOf(Separator, StringComparison.Ordinal)];
+}

@@ -1,0 +1,40 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Crm.Serverless.Core.Storage;
+
+/// <summary>
+/// The customer row: the contact (when the shop has sent one) and purchase aggregates that are changed only in
+/// the same entity-group transaction as the purchases they count, so they always equal a recount.
+/// </summary>
+public sealed class CustomerEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string CustomerId { get; set; } = "";
+
+    public bool HasContact { get; set; }
+    public string? Email { get; set; }
+    public string? FirstName { get; set; }
+    public string? LastName { get; set; }
+    public string? Country { get; set; }
+    public DateTimeOffset? ContactCreatedAt { get; set; }
+    public bool? MarketingConsent { get; set; }
+    public string? AttributesJson { get; set; }
+    public string? ContactHash { get; set; }
+
+    public int PurchaseCount { get; set; }
+    public long TotalAmountScaled { get; set; }
+    public DateTimeOffset? FirstPurchaseAt { get; set; }
+    public DateTimeOffset? LastPurchaseAt { get; set; }
+    public string? LastTransactionId { get; set; }
+    public long LastAmountScaled { get; set; }
+    public int? LastQuantity { get; set; }
+    public string? LastItemsJson { get; set; }
+
+    /// <summary>A copy to change without touching the row as read (a failed batch must leave it as it was).</summary>
+    public CustomerEntity Copy() => (CustomerEntity)MemberwiseClone();
+}

@@ -1,0 +1,61 @@
+using System.Runtime.CompilerServices;
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Ingestion;
+using Microsoft.Extensions.Options;
+
+namespace Crm.Serverless.Core.Storage;
+
+/// <summary>What is stored, in numbers.</summary>
+public sealed record StoredCounts(long Customers, long Transactions, long Contacts);
+
+/// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
+public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> options)
+{
+    public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var row = await tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(
+            CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), cancellationToken: cancellationToken);
+        return row.HasValue ? EntityMapper.ToView(row.Value!, options.Value.ReportingCurrency) : null;
+    }
+
+    /// <summary>Every customer row, shard by shard; purchase rows are skipped client-side (they share the ranges).</summary>
+    public async IAsyncEnumerable<CustomerEntity> ScanCustomersAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var partition in CrmKeys.AllPartitions())
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+            await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+            {
+                if (CrmKeys.IsCustomerRow(row.RowKey))
+                {
+                    yield return EntityMapper.ToCustomer(row);
+                }
+            }
+        }
+    }
+
+    public IEnumerable<CustomerView> ToViews(IEnumerable<CustomerEntity> customers)
+        => customers.Select(customer => EntityMapper.ToView(customer, options.Value.ReportingCurrency));
+
+    /// <summary>Counts rows by kind, reading only the keys and one flag (1,000 rows a request).</summary>
+    public async Task<StoredCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        long customers = 0, transactions = 0, contacts = 0;
+        var select = new[] { "RowKey", nameof(CustomerEntity.HasContact) };
+        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(maxPerPage: 1000, select: select, cancellationToken: cancellationToken))
+        {
+            if (CrmKeys.IsCustomerRow(row.RowKey))
+            {
+                customers++;
+                contacts += row.GetBoolean(nameof(CustomerEntity.HasContact)) == true ? 1 : 0;
+            }
+            else
+            {
+                transactions++;
+            }
+        }
+
+        return new StoredCounts(customers, transactions, contacts);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Crm.Serverless.Core.Domain;
+
+namespace Crm.Serverless.Core.Storage;
+
+/// <summary>
+/// A fingerprint of an item's content after parsing, so the same purchase sent as JSON or as a CSV row, with
+/// "Z" or "+00:00", hashes the same: a retry is a duplicate, a changed payload under the same id a conflict.
+/// </summary>
+public static class PayloadHash
+{
+    public static string Of(Transaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var text = new StringBuilder()
+            .Append(transaction.TransactionId).Append('\n')
+            .Append(transaction.CustomerId).Append('\n')
+            .Append(transaction.Timestamp.UtcTicks.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append(Money.ToScaled(transaction.Amount).ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append(transaction.Currency).Append('\n')
+            .Append(transaction.Quantity?.ToString(CultureInfo.InvariantCulture) ?? "-").Append('\n');
+        foreach (var item in transaction.Items)
+        {
+            text.Append(item.Sku).Append('\t')
+                .Append(item.Quantity.ToString(CultureInfo.InvariantCulture)).Append('\t')
+                .Append(Money.ToScaled(item.Price).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return Hash(text.ToString());
+    }
+
+    public static string Of(Contact contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var text = new StringBuilder()
+            .Append(contact.CustomerId).Append('\n')
+            .Append(contact.Email ?? "\0").Append('\n')
+            .Append(contact.FirstName ?? "\0").Append('\n')
+            .Append(contact.LastName ?? "\0").Append('\n')
+            .Append(contact.Country ?? "\0").Append('\n')
+            .Append(contact.CreatedAt?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "-").Append('\n')
+            .Append(contact.MarketingConsent switch { true => "1", false => "0", null => "-" }).Append('\n');
+        foreach (var (key, value) in contact.Attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            text.Append(key).Append('\t').Append(value).Append('\n');
+        }
+
+        return Hash(text.ToString());
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Domain;
+
+namespace Crm.Serverless.Core.Storage;
+
+/// <summary>An item that could not be stored, kept with its reason so nothing is dropped silently.</summary>
+public sealed record RejectedItem(
+    string Source,
+    string Kind,
+    string Reference,
+    int Index,
+    string? CustomerId,
+    IngestStatus Status,
+    IReadOnlyList<FieldError> Errors,
+    string? Payload);
+
+/// <summary>
+/// The Rejected table. Keys follow the Customers table (<see cref="CrmKeys"/>) when the item names a valid
+/// customer, so erasing a customer finds their rejected items too; the rest go to one "unattributed" partition.
+/// Row keys are derived from the message and item, so a redelivered message rewrites, never duplicates, them.
+/// </summary>
+public sealed class RejectedItemStore(CrmTables tables, TimeProvider clock)
+{
+    public const string UnattributedPartition = "unattributed";
+    public const int MaxPayloadChars = 16_000;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task RecordAsync(IReadOnlyList<RejectedItem> items, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var now = clock.GetUtcNow();
+        foreach (var partition in items.Select(item => ToEntity(item, now)).GroupBy(entity => entity.PartitionKey, StringComparer.Ordinal))
+        {
+            foreach (var chunk in partition.DistinctBy(entity => entity.RowKey, StringComparer.Ordinal).Chunk(100))
+            {
+                await tables.Rejected.SubmitTransactionAsync(
+                    chunk.Select(entity => new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity)),
+                    cancellationToken);
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<TableEntity> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in tables.Rejected.QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            yield return row;
+        }
+    }
+
+    private static TableEntity ToEntity(RejectedItem item, DateTimeOffset now)
+    {
+        var attributed = item.CustomerId is { } id && Validation.KeyRules.CheckId(id, isCustomerId: true) is null;
+        var partition = attributed ? CrmKeys.PartitionOf(item.CustomerId!) : UnattributedPartition;
+        var owner = attributed ? item.CustomerId! : "";
+        var reference = Sanitize(item.Reference);
+        var rowKey = string.Create(CultureInfo.InvariantCulture, $"{owner}{CrmKeys.Separator}{item.Source}{CrmKeys.Separator}{reference}{CrmKeys.Separator}{item.Index:D4}");
+        var payload = item.Payload is { Length: > MaxPayloadChars } text ? text[..MaxPayloadChars] : item.Payload;
+        return new TableEntity(partition, rowKey)
+        {
+            ["Source"] = item.Source,
+            ["Kind"] = item.Kind,
+            ["Reference"] = item.Reference.Length > 256 ? item.Reference[..256] : item.Reference,
+            ["ItemIndex"] = item.Index,
+            ["CustomerId"] = attributed ? item.CustomerId : null,
+            ["Status"] = item.Status.ToString(),
+            ["Reason"] = item.Errors.Count == 0 ? item.Status.ToString() : string.Join("; ", item.Errors.Select(e => $"{e.Field}: {e.Message}")),
+            ["ErrorsJson"] = JsonSerializer.Serialize(item.Errors, Json),
+            ["Payload"] = payload,
+            ["RejectedAt"] = now,
+        };
+    }
+
+    /// <summary>References become key parts; keep only characters keys allow.</summary>
+    private static string Sanitize(string reference)
+    {
+        var clean = new string([.. reference.Where(c => !char.IsControl(c) && c is not ('/' or '\\' or '#' or '?'))]);
+        return clean.Length > 200 ? clean[..200] : clean;
+    }
+}

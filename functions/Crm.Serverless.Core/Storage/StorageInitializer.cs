@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Serverless.Core.Storage;
+
+/// <summary>Creates tables and queues when the host starts, so requests never pay for it.</summary>
+public sealed class StorageInitializer(CrmTables tables, ILogger<StorageInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken);
+        logger.LogInformation("Storage ready: tables {CustomersTable}, {RejectedTable}; queue {Queue}", tables.Customers.Name, tables.Rejected.Name, tables.IngestQueue.Name);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,52 @@
+using Crm.Serverless.Functions.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Serverless.Functions.Middleware;
+
+/// <summary>
+/// Cross-cutting for every function: a correlation id in the log scope (and the response header), and for HTTP
+/// an exception turned into problem details: 503 with Retry-After when storage is unavailable, 500 otherwise.
+/// Queue and timer functions rethrow, so the host's retry and poison handling apply.
+/// </summary>
+public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    public const string CorrelationHeader = "x-correlation-id";
+
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var http = context.GetHttpContext();
+        var correlationId = http?.Request.Headers[CorrelationHeader].FirstOrDefault() is { Length: > 0 and <= 64 } given && given.All(char.IsAsciiLetterOrDigit)
+            ? given
+            : context.InvocationId;
+        http?.Response.Headers[CorrelationHeader] = correlationId;
+
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId, ["Function"] = context.FunctionDefinition.Name });
+        try
+        {
+            await next(context);
+        }
+        catch (Exception exception) when (http is not null && !http.Response.HasStarted)
+        {
+            ApiResult result;
+            if (StorageFailure.IsTransient(exception))
+            {
+                logger.LogWarning("Storage unavailable in {Function}: {ExceptionType}", context.FunctionDefinition.Name, exception.GetType().Name);
+                result = Problems.StorageUnavailable(http.Request, StorageFailure.RetryAfterSeconds);
+            }
+            else
+            {
+                logger.LogError(exception, "Unhandled error in {Function}", context.FunctionDefinition.Name);
+                result = Problems.Unexpected(http.Request, correlationId);
+            }
+
+            await result.ExecuteResultAsync(new ActionContext(http, new RouteData(), new ActionDescriptor()));
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using System.Net.Sockets;
+using Azure;
+
+namespace Crm.Serverless.Functions.Middleware;
+
+/// <summary>Whether an exception means "storage is down or busy, try again" rather than a bug.</summary>
+public static class StorageFailure
+{
+    public const int RetryAfterSeconds = 5;
+
+    public static bool IsTransient(Exception exception) => exception switch
+    {
+        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
+        HttpRequestException or SocketException or IOException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsTransient),
+        _ => exception.InnerException is { } inner && IsTransient(inner),
+    };
+}
