@@ -129,7 +129,7 @@ module api 'app/api.bicep' = {
     storageAccountName: storageName
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: appInsightsName
-    ingestQueueName: storage.outputs.ingestQueueName
+    ingestQueueName: ingestQueueName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }
