@@ -116,26 +116,27 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
                 else
                 {
                     var lineReader = new JsonFieldReader(line, linePrefix, errors);
-                    var sku = lineReader.RequiredString("sku");
-                    var lineQuantity = lineReader.RequiredInt("quantity");
-                    var price = lineReader.RequiredDecimal("price");
-                    if (sku is not null && lineQuantity is not null && price is not null)
-                    {
-                        items.Add(new LineItem(sku, lineQuantity.Value, price.Value));
-                    }
+                    items.Add(new LineItem(
+                        lineReader.RequiredString("sku") ?? Placeholder.Id,
+                        lineReader.RequiredInt("quantity") ?? 1,
+                        lineReader.RequiredDecimal("price") ?? 0));
                 }
 
                 i++;
             }
         }
 
-        if (errors.Count > 0 || transactionId is null || customerId is null || timestamp is null || amount is null || currency is null)
-        {
-            return new ParsedItem<Transaction>(index, null, customerId, transactionId, errors);
-        }
-
-        var transaction = new Transaction(transactionId, customerId, timestamp.Value, amount.Value, currency, quantity, items);
-        transactionRules.Validate(transaction, prefix, errors);
+        // Fields that failed to parse get harmless stand-ins so the rules still check every other field:
+        // the caller learns everything that is wrong with the item in one answer.
+        var transaction = new Transaction(
+            transactionId ?? Placeholder.Id,
+            customerId ?? Placeholder.Id,
+            timestamp ?? Placeholder.Timestamp,
+            amount ?? 0,
+            currency ?? options.Value.ReportingCurrency,
+            quantity,
+            items);
+        ApplyRules(errors, ruleErrors => transactionRules.Validate(transaction, prefix, ruleErrors));
         return new ParsedItem<Transaction>(index, errors.Count == 0 ? transaction : null, customerId, transactionId, errors);
     }
 
@@ -176,14 +177,24 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
             }
         }
 
-        if (errors.Count > 0 || customerId is null)
-        {
-            return new ParsedItem<Contact>(index, null, customerId, customerId, errors);
-        }
-
-        var contact = new Contact(customerId, email, firstName, lastName, country, createdAt, consent, attributes);
-        contactRules.Validate(contact, prefix, errors);
+        var contact = new Contact(customerId ?? Placeholder.Id, email, firstName, lastName, country, createdAt, consent, attributes);
+        ApplyRules(errors, ruleErrors => contactRules.Validate(contact, prefix, ruleErrors));
         return new ParsedItem<Contact>(index, errors.Count == 0 ? contact : null, customerId, customerId, errors);
+    }
+
+    /// <summary>Adds rule errors except on fields that already failed to parse (their values are stand-ins).</summary>
+    private static void ApplyRules(List<FieldError> errors, Action<List<FieldError>> validate)
+    {
+        var ruleErrors = new List<FieldError>();
+        validate(ruleErrors);
+        var failed = errors.Select(e => e.Field).ToHashSet(StringComparer.Ordinal);
+        errors.AddRange(ruleErrors.Where(e => !failed.Contains(e.Field)));
+    }
+
+    private static class Placeholder
+    {
+        public const string Id = "placeholder";
+        public static readonly DateTimeOffset Timestamp = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     }
 
     private static string DescribeJsonError(JsonException exception)

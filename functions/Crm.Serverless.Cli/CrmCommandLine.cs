@@ -1,0 +1,19 @@
+using System.CommandLine;
+using Crm.Serverless.Cli.Commands;
+
+namespace Crm.Serverless.Cli;
+
+/// <summary>The command tree; <c>Program</c> and the tests both run it.</summary>
+public static class CrmCommandLine
+{
+    public static Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, export).")
+        {
+            DemoCommand.Create(),
+            ImportCommand.Create(),
+            ExportCommand.Create(),
+        };
+        return root.Parse(args).InvokeAsync();
+    }
+}

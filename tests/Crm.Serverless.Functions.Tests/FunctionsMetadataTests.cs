@@ -1,0 +1,78 @@
+using System.Reflection;
+using System.Text.Json;
+using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Local;
+
+namespace Crm.Serverless.Functions.Tests;
+
+/// <summary>
+/// Core Tools cannot run here, so the contract with the Functions host is checked where it is written down:
+/// the functions.metadata the worker SDK generates at build time.
+/// </summary>
+public class FunctionsMetadataTests
+{
+    private static readonly Lazy<Dictionary<string, JsonElement>> Functions = new(Load);
+
+    private static Dictionary<string, JsonElement> Load()
+    {
+        var root = AzuriteLauncher.FindRepositoryRoot(AppContext.BaseDirectory)!;
+        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        var path = Path.Combine(root, "functions", "Crm.Serverless.Functions", "bin", configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"functions.metadata not found at {path}");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
+    }
+
+    private static JsonElement Trigger(string function)
+        => Functions.Value[function].GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("PostTransactions", "transactions", "post", "Function")]
+    [InlineData("PostContacts", "contacts", "post", "Function")]
+    [InlineData("GetCustomer", "customers/{customerId}", "get", "Function")]
+    [InlineData("Health", "health", "get", "Anonymous")]
+    public void HttpFunction_HasRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void IngestQueue_IsQueueTriggerOnTheConfiguredQueue()
+    {
+        var trigger = Trigger("IngestQueue");
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%Ingest:QueueName%", trigger.GetProperty("queueName").GetString());
+        Assert.Equal("CrmStorage", trigger.GetProperty("connection").GetString());
+        Assert.Equal("crm-ingest", new IngestOptions().QueueName);
+    }
+
+    [Fact]
+    public void Metadata_ListsExactlyTheKnownFunctions()
+        => Assert.Equal(
+            ["GetCustomer", "Health", "IngestQueue", "PostContacts", "PostTransactions"],
+            Functions.Value.Keys.Order(StringComparer.Ordinal));
+
+    [Fact]
+    public void EveryFunctionButHealth_RequiresAKey()
+        => Assert.All(
+            Functions.Value.Keys.Where(name => name != "Health" && Trigger(name).GetProperty("type").GetString() == "httpTrigger"),
+            name => Assert.NotEqual("Anonymous", Trigger(name).GetProperty("authLevel").GetString()));
+
+    [Fact]
+    public void HostJson_BoundsQueueRetriesBeforePoison()
+    {
+        var root = AzuriteLauncher.FindRepositoryRoot(AppContext.BaseDirectory)!;
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "host.json")));
+
+        var queues = host.RootElement.GetProperty("extensions").GetProperty("queues");
+        Assert.InRange(queues.GetProperty("maxDequeueCount").GetInt32(), 2, 10);
+        Assert.Equal("none", queues.GetProperty("messageEncoding").GetString());
+        Assert.Equal("api", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+}
