@@ -1,0 +1,28 @@
+using Microsoft.ML;
+
+namespace Crm.Serverless.Ml.Propensity;
+
+/// <summary>
+/// A trained churn or purchase model: the ML.NET transformer chain (trees, calibrator, feature contributions) and its
+/// metadata. Immutable and safe to share: scoring goes through <see cref="ITransformer.Transform"/>, which is.
+/// </summary>
+public sealed class PropensityModel
+{
+    internal PropensityModel(MLContext context, ITransformer transformer, DataViewSchema inputSchema, PropensityModelMetadata metadata)
+    {
+        Context = context;
+        Transformer = transformer;
+        InputSchema = inputSchema;
+        Metadata = metadata;
+    }
+
+    public PropensityModelMetadata Metadata { get; }
+
+    public PropensityTarget Target => Metadata.Target;
+
+    internal MLContext Context { get; }
+
+    internal ITransformer Transformer { get; }
+
+    internal DataViewSchema InputSchema { get; }
+}
