@@ -35,14 +35,15 @@ internal sealed record TimeSplit(
         return new TimeSplit(target, schedule, trees, calibration, options.Calibration, holdout);
     }
 
-    /// <summary>The same split with the training and calibration labels permuted; the holdout keeps the truth.</summary>
-    public TimeSplit WithShuffledTrainingLabels(int seed)
+    /// <summary>The same split with every label permuted within its part: nothing is left to learn.</summary>
+    public TimeSplit WithShuffledLabels(int seed)
     {
         var random = new Random(seed);
         return this with
         {
             Trees = Trees.WithShuffledLabels(random),
             Calibration = Calibration?.WithShuffledLabels(random),
+            Holdout = Holdout.WithShuffledLabels(random),
         };
     }
 }
