@@ -15,7 +15,10 @@ public static class FeatureBuilder
     // Gap features are undefined for one-purchase-day customers; a negative value lets trees split them off.
     private const float NoGap = -1f;
 
-    public static FeatureRows Build(PurchaseTable table, DateTime asOfUtc)
+    public static FeatureRows Build(PurchaseTable table, DateTime asOfUtc) => Build(table, asOfUtc, customerMask: null);
+
+    /// <param name="customerMask">When given, only customers whose entry is true get a row (training subsamples).</param>
+    internal static FeatureRows Build(PurchaseTable table, DateTime asOfUtc, bool[]? customerMask)
     {
         ArgumentNullException.ThrowIfNull(table);
         var asOfTicks = asOfUtc.Ticks;
@@ -26,7 +29,7 @@ public static class FeatureBuilder
         for (var customer = 0; customer < table.CustomerCount; customer++)
         {
             var first = offsets[customer];
-            if (first < offsets[customer + 1] && ticks[first] <= asOfTicks)
+            if (first < offsets[customer + 1] && ticks[first] <= asOfTicks && (customerMask is null || customerMask[customer]))
             {
                 known.Add(customer);
             }

@@ -49,12 +49,16 @@ public sealed class LabelledRows
 
     /// <summary>Builds rows for every cut-off that has at least one known customer.</summary>
     public static LabelledRows Build(PurchaseTable table, IEnumerable<DateTime> cutoffsUtc, PropensityTarget target, int windowDays)
+        => Build(table, cutoffsUtc, target, windowDays, customerMask: null);
+
+    internal static LabelledRows Build(
+        PurchaseTable table, IEnumerable<DateTime> cutoffsUtc, PropensityTarget target, int windowDays, bool[]? customerMask)
     {
         ArgumentNullException.ThrowIfNull(cutoffsUtc);
         var parts = new List<(FeatureRows Rows, bool[] Labels)>();
         foreach (var cutoff in cutoffsUtc.Order())
         {
-            var rows = FeatureBuilder.Build(table, cutoff);
+            var rows = FeatureBuilder.Build(table, cutoff, customerMask);
             if (rows.Count > 0)
             {
                 parts.Add((rows, PropensityLabeler.Label(table, rows, target, windowDays)));

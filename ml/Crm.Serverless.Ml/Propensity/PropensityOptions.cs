@@ -26,6 +26,13 @@ public sealed record PropensityOptions
     [Range(0, 3650)]
     public int TrainingSpanDays { get; set; } = 360;
 
+    /// <summary>
+    /// Cap on training plus calibration rows (customers × cut-offs); above it a seeded share of customers is used, so
+    /// training time stays bounded on large shops.
+    /// </summary>
+    [Range(1000, int.MaxValue)]
+    public int MaximumTrainingRows { get; set; } = 1_000_000;
+
     [Range(1, 5000)]
     public int NumberOfTrees { get; set; } = 200;
 

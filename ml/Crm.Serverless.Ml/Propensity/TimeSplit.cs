@@ -29,10 +29,33 @@ internal sealed record TimeSplit(
         // With a single usable cut-off there is nothing to hold back, so the trees keep their built-in calibration.
         var holdBack = options.Calibration != ProbabilityCalibration.BuiltIn && usable.Count >= 2;
         var window = schedule.LabelWindowDays;
-        var trees = LabelledRows.Build(table, holdBack ? usable.Skip(1) : usable, target, window);
-        var calibration = holdBack ? LabelledRows.Build(table, [usable[0]], target, window) : null;
+        var sample = SampleCustomers(table.CustomerCount, usable.Count, options.MaximumTrainingRows, options.Seed);
+        var trees = LabelledRows.Build(table, holdBack ? usable.Skip(1) : usable, target, window, sample);
+        var calibration = holdBack ? LabelledRows.Build(table, [usable[0]], target, window, sample) : null;
         var holdout = LabelledRows.Build(table, [schedule.HoldoutCutoffUtc], target, window);
         return new TimeSplit(target, schedule, trees, calibration, options.Calibration, holdout);
+    }
+
+    /// <summary>
+    /// Keeps a seeded random share of customers for the training cut-offs when all of them would exceed the row cap;
+    /// sampling customers rather than rows keeps each sampled customer's whole trajectory. The holdout is never sampled.
+    /// </summary>
+    private static bool[]? SampleCustomers(int customers, int cutoffs, int maximumRows, int seed)
+    {
+        var share = (double)maximumRows / ((double)customers * cutoffs);
+        if (share >= 1)
+        {
+            return null;
+        }
+
+        var random = new Random(seed);
+        var mask = new bool[customers];
+        for (var customer = 0; customer < customers; customer++)
+        {
+            mask[customer] = random.NextDouble() < share;
+        }
+
+        return mask;
     }
 
     /// <summary>The same split with every label permuted within its part: nothing is left to learn.</summary>
