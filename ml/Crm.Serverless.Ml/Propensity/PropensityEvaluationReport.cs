@@ -59,13 +59,13 @@ public static class PropensityEvaluationReport
     {
         ArgumentNullException.ThrowIfNull(rows);
         var text = new StringBuilder();
-        text.AppendLine("| dataset | model | as-of | train rows | holdout rows | pos rate | AUC | PR-AUC | log-loss | Brier | ECE | top-10% lift | top-10% capture | recency AUC (ECE) | frequency AUC (ECE) | train s | scored | score s | scored rows/s |");
-        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| dataset | model | as-of | train rows | holdout rows | pos rate | AUC | PR-AUC | log-loss | Brier | ECE | top-10% lift | top-10% capture | recency AUC (ECE) | frequency AUC (ECE) | train s | train rows/s | scored | score s | scored rows/s |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
             var m = r.Model;
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Dataset} | {r.Target} | {r.AsOfUtc:yyyy-MM-dd} | {r.TrainingRows} | {r.HoldoutRows} | {r.PositiveRate:F3} | {m.Auc:F3} | {m.AveragePrecision:F3} | {m.LogLoss:F3} | {m.Brier:F3} | {m.ExpectedCalibrationError:F3} | {m.TopDecileLift:F2} | {m.TopDecileCapture:F3} | {r.RecencyBaseline.Auc:F3} ({r.RecencyBaseline.ExpectedCalibrationError:F3}) | {r.FrequencyBaseline.Auc:F3} ({r.FrequencyBaseline.ExpectedCalibrationError:F3}) | {r.TrainingSeconds:F1} | {r.ScoredCustomers} | {r.ScoringSeconds:F2} | {r.ScoredCustomers / Math.Max(r.ScoringSeconds, 1e-9):F0} |"));
+                $"| {r.Dataset} | {r.Target} | {r.AsOfUtc:yyyy-MM-dd} | {r.TrainingRows} | {r.HoldoutRows} | {r.PositiveRate:F3} | {m.Auc:F3} | {m.AveragePrecision:F3} | {m.LogLoss:F3} | {m.Brier:F3} | {m.ExpectedCalibrationError:F3} | {m.TopDecileLift:F2} | {m.TopDecileCapture:F3} | {r.RecencyBaseline.Auc:F3} ({r.RecencyBaseline.ExpectedCalibrationError:F3}) | {r.FrequencyBaseline.Auc:F3} ({r.FrequencyBaseline.ExpectedCalibrationError:F3}) | {r.TrainingSeconds:F1} | {r.TrainingRows / Math.Max(r.TrainingSeconds, 1e-9):F0} | {r.ScoredCustomers} | {r.ScoringSeconds:F2} | {r.ScoredCustomers / Math.Max(r.ScoringSeconds, 1e-9):F0} |"));
         }
 
         return text.ToString();
