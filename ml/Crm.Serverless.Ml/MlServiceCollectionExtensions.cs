@@ -16,7 +16,11 @@ public static class MlServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new PropensityTrainer(sp.GetRequiredService<IOptions<PropensityOptions>>().Value));
-        builder.Services.AddSingleton(sp => new PromotionGate(sp.GetRequiredService<IOptions<PropensityOptions>>().Value.PromotionAucTolerance));
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PropensityOptions>>().Value;
+            return new PromotionGate(options.PromotionAucTolerance, options.MinimumPromotableAuc);
+        });
         return builder;
     }
 }

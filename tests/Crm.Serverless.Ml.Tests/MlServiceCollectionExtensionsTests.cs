@@ -22,7 +22,9 @@ public class MlServiceCollectionExtensionsTests
         Assert.Equal(60, options.ChurnWindowDays);
         Assert.Equal(30, options.PurchaseWindowDays);
         Assert.Equal(ProbabilityCalibration.Isotonic, options.Calibration);
-        Assert.Equal(0.02, host.Services.GetRequiredService<PromotionGate>().AucTolerance);
+        var gate = host.Services.GetRequiredService<PromotionGate>();
+        Assert.Equal(0.02, gate.AucTolerance);
+        Assert.Equal(0.55, gate.MinimumAuc);
         Assert.NotNull(host.Services.GetRequiredService<PropensityTrainer>());
     }
 

@@ -8,9 +8,8 @@ namespace Crm.Serverless.Ml.Propensity;
 /// </summary>
 public sealed class PropensityModel
 {
-    internal PropensityModel(MLContext context, ITransformer transformer, DataViewSchema inputSchema, PropensityModelMetadata metadata)
+    internal PropensityModel(ITransformer transformer, DataViewSchema inputSchema, PropensityModelMetadata metadata)
     {
-        Context = context;
         Transformer = transformer;
         InputSchema = inputSchema;
         Metadata = metadata;
@@ -19,8 +18,6 @@ public sealed class PropensityModel
     public PropensityModelMetadata Metadata { get; }
 
     public PropensityTarget Target => Metadata.Target;
-
-    internal MLContext Context { get; }
 
     internal ITransformer Transformer { get; }
 

@@ -21,7 +21,7 @@ public static class PropensityModelSerializer
     public static void SaveModel(PropensityModel model, Stream modelStream)
     {
         ArgumentNullException.ThrowIfNull(model);
-        model.Context.Model.Save(model.Transformer, model.InputSchema, modelStream);
+        new MLContext().Model.Save(model.Transformer, model.InputSchema, modelStream);
     }
 
     public static Task SaveMetadataAsync(PropensityModelMetadata metadata, Stream metadataStream, CancellationToken cancellationToken = default)
@@ -47,6 +47,6 @@ public static class PropensityModelSerializer
         // The zip names FastTree's loaders; registering the assembly makes them resolvable however the host loads us.
         context.ComponentCatalog.RegisterAssembly(typeof(FastTreeBinaryModelParameters).Assembly);
         var transformer = context.Model.Load(modelStream, out var inputSchema);
-        return new PropensityModel(context, transformer, inputSchema, metadata);
+        return new PropensityModel(transformer, inputSchema, metadata);
     }
 }

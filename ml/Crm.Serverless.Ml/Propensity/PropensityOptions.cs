@@ -53,6 +53,10 @@ public sealed record PropensityOptions
     [Range(0.0, 1.0)]
     public double PromotionAucTolerance { get; set; } = 0.01;
 
+    /// <summary>No candidate below this holdout AUC is promoted, whatever the baselines scored.</summary>
+    [Range(0.5, 1.0)]
+    public double MinimumPromotableAuc { get; set; } = 0.55;
+
     public int LabelWindowDays(PropensityTarget target) => target switch
     {
         PropensityTarget.Churn => ChurnWindowDays,

@@ -21,7 +21,7 @@ public static class PropensityScorer
     {
         ArgumentNullException.ThrowIfNull(model);
         var rows = FeatureBuilder.Build(table, asOfUtc);
-        var probabilities = Predict(model.Context, model.Transformer, rows.Values, rows.Count);
+        var probabilities = Predict(model.Transformer, rows.Values, rows.Count);
         var scores = new CustomerPropensity[rows.Count];
         for (var row = 0; row < rows.Count; row++)
         {
@@ -57,10 +57,11 @@ public static class PropensityScorer
             rows.Row(selected[i]).CopyTo(features.AsSpan(i * CustomerFeatures.Count));
         }
 
-        var view = model.Transformer.Transform(ModelRows.ToDataView(model.Context, features, null, selected.Count));
+        var context = new MLContext();
+        var view = model.Transformer.Transform(ModelRows.ToDataView(context, features, null, selected.Count));
         var explanations = new List<CustomerExplanation>(selected.Count);
         var at = 0;
-        foreach (var scored in model.Context.Data.CreateEnumerable<ModelRows.Explained>(view, reuseRowObject: true))
+        foreach (var scored in context.Data.CreateEnumerable<ModelRows.Explained>(view, reuseRowObject: true))
         {
             var row = selected[at];
             explanations.Add(new CustomerExplanation(
@@ -81,11 +82,13 @@ public static class PropensityScorer
     {
         ArgumentNullException.ThrowIfNull(model);
         var holdout = LabelledRows.Build(table, [holdoutCutoffUtc], model.Target, labelWindowDays);
-        return BinaryMetrics.Compute(Predict(model.Context, model.Transformer, holdout.Features, holdout.Count), holdout.Labels);
+        return BinaryMetrics.Compute(Predict(model.Transformer, holdout.Features, holdout.Count), holdout.Labels);
     }
 
-    internal static float[] Predict(MLContext context, ITransformer transformer, float[] features, int count)
+    internal static float[] Predict(ITransformer transformer, float[] features, int count)
     {
+        // A context per call: scoring needs no randomness, and nothing mutable is shared between concurrent callers.
+        var context = new MLContext();
         var view = transformer.Transform(ModelRows.ToDataView(context, features, null, count));
         var probabilities = new float[count];
         var at = 0;

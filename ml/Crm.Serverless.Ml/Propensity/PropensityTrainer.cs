@@ -65,7 +65,7 @@ public sealed class PropensityTrainer
         var recency = LogisticBaseline.Fit(baselineRows, CustomerFeatures.RecencyDays);
         var frequency = LogisticBaseline.Fit(baselineRows, CustomerFeatures.PurchaseDays);
         var holdout = split.Holdout;
-        var probabilities = PropensityScorer.Predict(context, chain, holdout.Features, holdout.Count);
+        var probabilities = PropensityScorer.Predict(chain, holdout.Features, holdout.Count);
         var evaluation = new HoldoutEvaluation(
             split.Schedule.HoldoutCutoffUtc,
             holdout.Count,
@@ -98,7 +98,7 @@ public sealed class PropensityTrainer
             TrainingSeconds = stopwatch.Elapsed.TotalSeconds,
         };
 
-        return new PropensityModel(context, chain, trainView.Schema, metadata);
+        return new PropensityModel(chain, trainView.Schema, metadata);
     }
 
     private static float[] Baseline(LogisticBaseline baseline, LabelledRows rows, int feature)
