@@ -41,13 +41,12 @@ public sealed class PropensityTrainer
             MinimumExampleCountPerLeaf = _options.MinimumExampleCountPerLeaf,
             LearningRate = _options.LearningRate,
             Seed = _options.Seed,
-            FeatureFractionPerSplit = 1,
         }).Fit(trainView);
 
         var stages = new List<ITransformer> { trees };
         if (split.Calibration is { } calibrationRows)
         {
-            // The trees' own sigmoid is fitted on rows they memorised; a later cut-off they never saw corrects it,
+            // The trees' own sigmoid comes from the rows they were fitted to and runs over-confident; a later cut-off they never saw corrects it,
             // and being the newest it also absorbs some of the drift towards the holdout.
             var scored = trees.Transform(ModelRows.ToDataView(context, calibrationRows.Features, calibrationRows.Labels, calibrationRows.Count));
             stages.Add(split.CalibrationMethod == ProbabilityCalibration.Isotonic

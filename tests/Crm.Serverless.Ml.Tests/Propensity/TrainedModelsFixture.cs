@@ -14,7 +14,14 @@ public sealed class TrainedModelsFixture
         // A frequent-buyer shop: enough repeat behaviour that recency and frequency alone leave something to learn.
         var shop = ShopSimulator.Simulate(new ShopSimulationOptions
         {
-            Customers = 4000, Seed = 11, R = 1.2, Alpha = 6, A = 0.4, B = 6, AcquisitionWeeks = 52, ObservationWeeks = 104,
+            Customers = 4000,
+            Seed = 11,
+            R = 1.2,
+            Alpha = 6,
+            A = 0.4,
+            B = 6,
+            AcquisitionWeeks = 52,
+            ObservationWeeks = 104,
         });
         Table = PurchaseTable.From(shop.Select(s => s.History));
         Trainer = new PropensityTrainer(Options);
@@ -24,7 +31,10 @@ public sealed class TrainedModelsFixture
 
     public static PropensityOptions Options { get; } = new()
     {
-        TrainingSpanDays = 180, NumberOfTrees = 100, LearningRate = 0.1, MinimumExampleCountPerLeaf = 50,
+        TrainingSpanDays = 180,
+        NumberOfTrees = 100,
+        LearningRate = 0.1,
+        MinimumExampleCountPerLeaf = 50,
     };
 
     public PurchaseTable Table { get; }
