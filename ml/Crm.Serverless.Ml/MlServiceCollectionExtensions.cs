@@ -1,5 +1,7 @@
+using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Serverless.Ml;
 
@@ -9,7 +11,16 @@ public static class MlServiceCollectionExtensions
     public static IHostApplicationBuilder AddCrmMl(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        _ = builder.Services;
+        builder.Services.AddOptions<PropensityOptions>()
+            .BindConfiguration(PropensityOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new PropensityTrainer(sp.GetRequiredService<IOptions<PropensityOptions>>().Value));
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PropensityOptions>>().Value;
+            return new PromotionGate(options.PromotionAucTolerance, options.MinimumPromotableAuc);
+        });
         return builder;
     }
 }

@@ -1,0 +1,97 @@
+using Crm.Serverless.Ml.Data;
+
+namespace Crm.Serverless.Ml.Propensity;
+
+/// <summary>
+/// All customers' purchases as flat arrays (struct of arrays): customer <c>i</c> owns purchases
+/// <c>Offsets[i]</c> to <c>Offsets[i + 1]</c>, oldest first. Built once per run so that features for many cut-offs
+/// are plain array scans rather than per-customer object graphs.
+/// </summary>
+public sealed class PurchaseTable
+{
+    private PurchaseTable(string[] customerIds, int[] offsets, long[] ticks, double[] amounts)
+    {
+        CustomerIds = customerIds;
+        Offsets = offsets;
+        Ticks = ticks;
+        Amounts = amounts;
+    }
+
+    public int CustomerCount => CustomerIds.Length;
+
+    public int PurchaseCount => Ticks.Length;
+
+    internal string[] CustomerIds { get; }
+
+    internal int[] Offsets { get; }
+
+    /// <summary>UTC ticks of each purchase.</summary>
+    internal long[] Ticks { get; }
+
+    internal double[] Amounts { get; }
+
+    public string CustomerId(int customerIndex) => CustomerIds[customerIndex];
+
+    /// <summary>The earliest purchase of any customer, or null when the table has no purchases.</summary>
+    public DateTime? EarliestPurchaseUtc
+    {
+        get
+        {
+            long? earliest = null;
+            for (var customer = 0; customer < CustomerCount; customer++)
+            {
+                if (Offsets[customer] < Offsets[customer + 1])
+                {
+                    var first = Ticks[Offsets[customer]];
+                    earliest = earliest is null ? first : Math.Min(earliest.Value, first);
+                }
+            }
+
+            return earliest is null ? null : new DateTime(earliest.Value, DateTimeKind.Utc);
+        }
+    }
+
+    public static PurchaseTable From(IEnumerable<CustomerHistory> histories)
+    {
+        ArgumentNullException.ThrowIfNull(histories);
+        var ids = new List<string>();
+        var offsets = new List<int> { 0 };
+        var ticks = new List<long>();
+        var amounts = new List<double>();
+        foreach (var history in histories)
+        {
+            // CustomerHistory keeps purchases oldest first, which every scan below relies on.
+            foreach (var purchase in history.Purchases)
+            {
+                ticks.Add(purchase.TimestampUtc.Ticks);
+                amounts.Add(purchase.Amount);
+            }
+
+            ids.Add(history.CustomerId);
+            offsets.Add(ticks.Count);
+        }
+
+        return new PurchaseTable([.. ids], [.. offsets], [.. ticks], [.. amounts]);
+    }
+
+    /// <summary>Index one past the customer's last purchase made on or before <paramref name="ticks"/>.</summary>
+    internal int EndOnOrBefore(int customerIndex, long ticks)
+    {
+        var low = Offsets[customerIndex];
+        var high = Offsets[customerIndex + 1];
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (Ticks[middle] <= ticks)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
+}
