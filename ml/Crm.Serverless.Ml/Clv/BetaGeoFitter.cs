@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Crm.Serverless.Ml.Clv;
 
 /// <summary>The maximum-likelihood BG/NBD fit on a calibration summary.</summary>
 /// <param name="LogLikelihood">Total log-likelihood over all customers (the figure papers print, e.g. -9582.4 for CDNOW).</param>
 public sealed record BetaGeoFit(BetaGeoParameters Parameters, double LogLikelihood, int Customers, int Iterations)
 {
+    [JsonIgnore]
     public BetaGeoModel Model { get; } = new(Parameters);
 }
 

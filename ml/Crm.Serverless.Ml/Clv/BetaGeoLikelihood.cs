@@ -19,29 +19,16 @@ internal sealed class BetaGeoLikelihood
 
     public BetaGeoLikelihood(CustomerSummaries summaries)
     {
-        var frequency = summaries.Frequency;
-        var recency = summaries.Recency;
-        var age = summaries.Age;
-        var patterns = new Dictionary<(int X, double Recency, double Age), int>();
-        for (var i = 0; i < summaries.Count; i++)
-        {
-            var key = (frequency[i], frequency[i] == 0 ? 0 : recency[i], age[i]);
-            patterns[key] = patterns.GetValueOrDefault(key) + 1;
-        }
-
+        var patterns = PurchasePatterns.Group(summaries);
         _x = new int[patterns.Count];
         _recency = new double[patterns.Count];
         _age = new double[patterns.Count];
         _weight = new double[patterns.Count];
-        var index = 0;
-        foreach (var (key, count) in patterns)
+        for (var i = 0; i < patterns.Count; i++)
         {
-            _x[index] = key.X;
-            _recency[index] = key.Recency;
-            _age[index] = key.Age;
-            _weight[index] = count;
-            _maxX = Math.Max(_maxX, key.X);
-            index++;
+            (_x[i], _recency[i], _age[i]) = patterns.Keys[i];
+            _weight[i] = patterns.Counts[i];
+            _maxX = Math.Max(_maxX, _x[i]);
         }
 
         _totalWeight = summaries.Count;

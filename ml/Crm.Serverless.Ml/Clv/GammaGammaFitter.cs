@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Crm.Serverless.Ml.Clv;
 
 /// <summary>The maximum-likelihood Gamma-Gamma fit on the repeat customers.</summary>
 /// <param name="Customers">Customers the fit used: x &gt; 0 and a positive mean repeat spend.</param>
 public sealed record GammaGammaFit(GammaGammaParameters Parameters, double LogLikelihood, int Customers, int Iterations)
 {
+    [JsonIgnore]
     public GammaGammaModel Model { get; } = new(Parameters);
 }
 

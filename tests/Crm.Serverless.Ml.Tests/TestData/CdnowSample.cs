@@ -14,6 +14,7 @@ internal static class CdnowSample
 
     private static readonly Lazy<IReadOnlyList<CustomerHistory>> Histories = new(Read);
 
+    /// <summary>Customers in the file's order, which is the order of Fader and Hardie's sample IDs.</summary>
     public static IReadOnlyList<CustomerHistory> Load() => Histories.Value;
 
     private static List<CustomerHistory> Read()
