@@ -1,3 +1,4 @@
+using Crm.Serverless.Ml.Clv;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -9,7 +10,11 @@ public static class MlServiceCollectionExtensions
     public static IHostApplicationBuilder AddCrmMl(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        _ = builder.Services;
+        builder.Services.AddOptions<ClvOptions>()
+            .BindConfiguration(ClvOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ClvService>();
         return builder;
     }
 }
