@@ -30,7 +30,7 @@ internal static class LogSpaceMinimizer
         MinimizationResult result;
         try
         {
-            result = new BfgsMinimizer(1e-10, 1e-12, 1e-14, 2_000).FindMinimum(objective, start);
+            result = new BfgsMinimizer(1e-8, 1e-10, 1e-12, 2_000).FindMinimum(objective, start);
         }
         catch (Exception exception) when (exception is MaximumIterationsException or InnerOptimizationException or OptimizationException)
         {
