@@ -9,6 +9,10 @@ namespace Crm.Serverless.Ml.Clv;
 /// </summary>
 internal static class LogSpaceMinimizer
 {
+    // On the mean log-likelihood in log-parameters, a gradient this small means the fit has converged to far
+    // more digits than the data support.
+    private const double StationaryGradient = 1e-6;
+
     /// <param name="negativeMeanLogLikelihood">
     /// Given log-parameters, writes d(-mean LL)/d(log-parameter) into the span and returns -mean LL.
     /// </param>
@@ -17,7 +21,7 @@ internal static class LogSpaceMinimizer
         double[] initialParameters)
     {
         var dimension = initialParameters.Length;
-        var objective = ObjectiveFunction.Gradient(point =>
+        var withGradient = ObjectiveFunction.Gradient(point =>
         {
             var gradient = new double[dimension];
             var value = negativeMeanLogLikelihood(point.ToArray(), gradient);
@@ -25,23 +29,42 @@ internal static class LogSpaceMinimizer
         });
         var start = Vector<double>.Build.Dense(initialParameters.Select(p => Math.Log(p)).ToArray());
 
-        // BFGS with the analytic gradient converges in a few dozen steps; its line search can give up on a
-        // flat or badly scaled surface, and then the derivative-free simplex, polished by BFGS, still gets there.
-        MinimizationResult result;
-        try
+        // BFGS with the analytic gradient converges in a few dozen evaluations. It can also stop early without
+        // complaint (a failed line search on a flat or badly scaled surface), so trust it only where the gradient
+        // vanishes; otherwise restart from the derivative-free simplex's answer and keep whichever is better.
+        var bfgs = TryBfgs(withGradient, start);
+        if (bfgs is not null && IsStationary(bfgs))
         {
-            result = new BfgsMinimizer(1e-8, 1e-10, 1e-12, 2_000).FindMinimum(objective, start);
-        }
-        catch (Exception exception) when (exception is MaximumIterationsException or InnerOptimizationException or OptimizationException)
-        {
-            var simplex = NelderMeadSimplex.Minimum(
-                ObjectiveFunction.Value(point => negativeMeanLogLikelihood(point.ToArray(), new double[dimension])),
-                start,
-                1e-14,
-                20_000);
-            result = simplex;
+            return (ToParameters(bfgs), bfgs.Iterations);
         }
 
-        return (result.MinimizingPoint.Select(Math.Exp).ToArray(), result.Iterations);
+        var simplex = NelderMeadSimplex.Minimum(
+            ObjectiveFunction.Value(point => negativeMeanLogLikelihood(point.ToArray(), new double[dimension])),
+            start,
+            1e-12,
+            50_000);
+        var polished = TryBfgs(withGradient, simplex.MinimizingPoint);
+        var best = polished is not null && polished.FunctionInfoAtMinimum.Value <= simplex.FunctionInfoAtMinimum.Value
+            ? polished
+            : simplex;
+        return (ToParameters(best), simplex.Iterations + (polished?.Iterations ?? 0));
     }
+
+    private static MinimizationResult? TryBfgs(IObjectiveFunction objective, Vector<double> start)
+    {
+        try
+        {
+            return new BfgsMinimizer(1e-8, 1e-10, 1e-12, 2_000).FindMinimum(objective, start);
+        }
+        catch (OptimizationException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsStationary(MinimizationResult result)
+        => result.FunctionInfoAtMinimum.Gradient.InfinityNorm() <= StationaryGradient;
+
+    private static double[] ToParameters(MinimizationResult result)
+        => result.MinimizingPoint.Select(Math.Exp).ToArray();
 }
