@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Crm.Serverless.Ml.Clv;
 
 /// <summary>The unit in which recency, age and prediction horizons are measured. The fitted alpha is per this unit.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ClvTimeUnit>))]
 public enum ClvTimeUnit
 {
     Weeks,

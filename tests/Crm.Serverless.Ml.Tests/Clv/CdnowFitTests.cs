@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Tests.TestData;
 using Xunit.Abstractions;
@@ -165,5 +166,25 @@ public class CdnowFitTests(ITestOutputHelper output)
                 }
             }
         }
+    }
+
+    [Fact]
+    public void ClvModel_JsonRoundTrip_ScoresIdentically()
+    {
+        // The model is stored as a versioned artefact; a reloaded model must score exactly like the fitted one.
+        var summaries = Summaries.Value;
+        var fitted = ClvModel.Fit(summaries);
+
+        var json = JsonSerializer.Serialize(fitted);
+        var reloaded = JsonSerializer.Deserialize<ClvModel>(json)!;
+
+        output.WriteLine(json);
+        Assert.Contains("\"TimeUnit\":\"Weeks\"", json, StringComparison.Ordinal);
+        Assert.Equal(fitted.Purchases.Parameters, reloaded.Purchases.Parameters);
+        Assert.Equal(fitted.Spend.Parameters, reloaded.Spend.Parameters);
+        Assert.Equal(fitted.Purchases.LogLikelihood, reloaded.Purchases.LogLikelihood);
+        Assert.Equal(fitted.TimeUnit, reloaded.TimeUnit);
+        Assert.Equal(fitted.CalibrationEndUtc, reloaded.CalibrationEndUtc);
+        Assert.Equal(fitted.Score(summaries).Clv.ToArray(), reloaded.Score(summaries).Clv.ToArray());
     }
 }
