@@ -41,9 +41,9 @@ public class CdnowFitTests(ITestOutputHelper output)
     {
         // The paper's validation: calibrate on weeks 1-39, predict repeat purchases in weeks 40-78 per customer.
         // The BG/NBD itself under-forecasts this holdout (1,653 predicted vs 1,882 actual purchase days, -12%; the
-        // per-frequency actuals match BTYD's published 0.2367 for x = 0 and 0.6970 for x = 1, and the model's
-        // shortfall is the one Fader, Hardie & Lee's figure 4 shows), so the bar is 15%, not 10%: a broken
-        // conditional expectation misses by far more.
+        // per-frequency actuals match BTYD's published 0.2367 for x = 0 and 0.6970 for x = 1, and single-customer
+        // values match Hardie's spreadsheet), so the bar is 15%, not 10%: a broken conditional expectation misses
+        // by far more.
         var summaries = Summaries.Value;
         var model = ClvModel.Fit(summaries);
         var holdoutWeeks = (CdnowSample.HoldoutEnd - CdnowSample.CalibrationEnd).TotalDays / 7;
