@@ -62,7 +62,10 @@ public sealed class ClvModel
     }
 
     /// <summary>Scores every customer as of the summaries' calibration end.</summary>
-    public ClvScores Score(CustomerSummaries summaries, int horizonMonths = 12, double monthlyDiscountRate = 0.01)
+    public ClvScores Score(
+        CustomerSummaries summaries,
+        int horizonMonths = ClvOptions.DefaultHorizonMonths,
+        double monthlyDiscountRate = ClvOptions.DefaultMonthlyDiscountRate)
     {
         RequireSameUnit(summaries);
         ArgumentOutOfRangeException.ThrowIfLessThan(horizonMonths, 1);
