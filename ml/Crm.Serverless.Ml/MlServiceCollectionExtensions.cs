@@ -1,4 +1,5 @@
 using Crm.Serverless.Ml.Propensity;
+using Crm.Serverless.Ml.Clv;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,11 @@ public static class MlServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<PropensityOptions>>().Value;
             return new PromotionGate(options.PromotionAucTolerance, options.MinimumPromotableAuc);
         });
+        builder.Services.AddOptions<ClvOptions>()
+            .BindConfiguration(ClvOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ClvService>();
         return builder;
     }
 }
