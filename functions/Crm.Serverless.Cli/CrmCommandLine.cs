@@ -8,11 +8,15 @@ public static class CrmCommandLine
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, export).")
+        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export).")
         {
             DemoCommand.Create(),
             ImportCommand.Create(),
             ExportCommand.Create(),
+            TrainCommand.CreateTrain(),
+            TrainCommand.CreateScore(),
+            ModelsCommand.Create(),
+            ClvCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Core.Validation;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,7 @@ public static class CoreServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NightlyOptions>().BindConfiguration(NightlyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StorageRequestCounter>();
@@ -45,6 +47,15 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CustomerReader>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<Export.CustomerCsvExporter>();
+
+        services.AddSingleton<HistoryReader>();
+        services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<ModelTrainingService>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<ScoringRunService>();
+        services.AddSingleton<ShardScoreWriter>();
+        services.AddSingleton<NightlyJob>();
+        services.AddSingleton<SegmentReader>();
         return builder;
     }
 }

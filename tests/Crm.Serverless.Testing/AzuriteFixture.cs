@@ -1,6 +1,7 @@
 using Crm.Serverless.Core;
 using Crm.Serverless.Core.Local;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             [StorageOptions.ConnectionName] = AzuriteLauncher.ConnectionString,
             ["Storage:TablePrefix"] = id,
             ["Ingest:QueueName"] = id + "-ingest",
+            ["Nightly:ShardQueueName"] = id + "-score",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -42,6 +44,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
         builder.Configuration.AddInMemoryCollection(values);
         builder.AddCrmCore();
+        builder.AddCrmMl();
         configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync();
@@ -77,8 +80,15 @@ public sealed class TestHost(IHost host, string id) : IAsyncDisposable
             await table.DeleteAsync();
         }
 
-        await tables.IngestQueue.DeleteIfExistsAsync();
-        await tables.IngestPoisonQueue.DeleteIfExistsAsync();
+        foreach (var queue in tables.AllQueues)
+        {
+            await queue.DeleteIfExistsAsync();
+        }
+
+        foreach (var container in tables.AllContainers)
+        {
+            await container.DeleteIfExistsAsync();
+        }
         await host.StopAsync();
         host.Dispose();
     }

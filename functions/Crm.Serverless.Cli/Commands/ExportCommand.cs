@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Crm.Serverless.Core.Export;
+using Crm.Serverless.Ml.Segmentation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,27 +12,44 @@ internal static class ExportCommand
     public static Command Create()
     {
         var output = new Option<FileInfo>("--out") { Description = "CSV file to write", Required = true };
-        var command = new Command("export", "Write per-customer results as CSV.") { output };
+        var segment = new Option<string?>("--segment") { Description = "Only this segment's customers, with their scores (e.g. champions, at-risk)" };
+        var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var name = parse.GetValue(segment);
+            if (name is not null && RfmSegmentTable.FromSlug(name) is null)
+            {
+                await Console.Error.WriteLineAsync($"No segment '{name}'. Segments: {string.Join(", ", Enum.GetValues<RfmSegment>().Select(s => s.Slug()))}.");
+                return 2;
+            }
+
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
-            await RunAsync(host.Services, parse.GetValue(output)!, cancellationToken);
-            return 0;
+            return await RunAsync(host.Services, parse.GetValue(output)!, name is null ? null : RfmSegmentTable.FromSlug(name)!.Value.Slug(), cancellationToken);
         });
         return command;
     }
 
-    public static async Task RunAsync(IServiceProvider services, FileInfo output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IServiceProvider services, FileInfo output, string? segment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         output.Directory?.Create();
+        var exporter = services.GetRequiredService<CustomerCsvExporter>();
         int rows;
         await using (var writer = output.CreateText())
         {
-            rows = await services.GetRequiredService<CustomerCsvExporter>().WriteAsync(writer, cancellationToken);
+            rows = segment is null
+                ? await exporter.WriteAllAsync(writer, cancellationToken)
+                : await exporter.WriteSegmentAsync(writer, segment, cancellationToken);
+        }
+
+        if (rows < 0)
+        {
+            await Console.Error.WriteLineAsync("No scoring run has completed yet: run `crm score --train` first.");
+            return 1;
         }
 
         Console.WriteLine($"Export: {rows:N0} customers written to {output.FullName}");
+        return 0;
     }
 }

@@ -5,7 +5,7 @@ public sealed record CustomerView(
     string CustomerId,
     ContactView? Contact,
     PurchaseSummary Purchases,
-    IReadOnlyDictionary<string, object?>? Scores);
+    CustomerScore? Scores);
 
 public sealed record ContactView(
     string? Email,

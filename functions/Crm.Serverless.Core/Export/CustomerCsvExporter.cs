@@ -1,47 +1,109 @@
 using System.Globalization;
 using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 
 namespace Crm.Serverless.Core.Export;
 
-/// <summary>Writes one CSV row per customer with the 360-degree fields, streaming straight from storage.</summary>
-public sealed class CustomerCsvExporter(CustomerReader reader)
+/// <summary>
+/// CSV for marketing tools: every customer with the 360-degree fields and the latest scores (joined partition by
+/// partition, so memory stays at one shard), or one segment's customers with their scores only.
+/// </summary>
+public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader segments)
 {
-    public static readonly string[] Columns =
+    public static readonly string[] ContactColumns =
     [
         "customerId", "email", "firstName", "lastName", "country", "marketingConsent",
         "purchaseCount", "totalSpend", "averageSpend", "currency", "firstPurchaseAt", "lastPurchaseAt", "lastTransactionId", "lastAmount",
     ];
 
-    public async Task<int> WriteAsync(TextWriter writer, CancellationToken cancellationToken)
+    public static readonly string[] ScoreColumns =
+    [
+        "asOf", "churnProbability", "purchaseProbability", "clv", "pAlive", "expectedPurchases", "expectedAverageSpend", "nextPurchaseAt",
+        "recency", "frequency", "monetary", "segment", "valueTier", "churnRiskTier", "topChurnFactor",
+    ];
+
+    public async Task<int> WriteAllAsync(TextWriter writer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        await writer.WriteLineAsync(string.Join(',', Columns));
+        await writer.WriteLineAsync(string.Join(',', ContactColumns.Concat(ScoreColumns)));
         var rows = 0;
-        await foreach (var customer in reader.ScanCustomersAsync(cancellationToken))
+        foreach (var partition in CrmKeys.AllPartitions())
         {
-            var view = reader.ToViews([customer]).Single();
-            var contact = view.Contact;
-            var purchases = view.Purchases;
-            string?[] fields =
-            [
-                view.CustomerId, contact?.Email, contact?.FirstName, contact?.LastName, contact?.Country,
-                contact?.MarketingConsent?.ToString(CultureInfo.InvariantCulture).ToLowerInvariant(),
-                purchases.Count.ToString(CultureInfo.InvariantCulture),
-                purchases.TotalSpend.ToString(CultureInfo.InvariantCulture),
-                purchases.AverageSpend?.ToString(CultureInfo.InvariantCulture),
-                purchases.Currency,
-                purchases.FirstPurchaseAt?.ToString("O", CultureInfo.InvariantCulture),
-                purchases.LastPurchase?.At.ToString("O", CultureInfo.InvariantCulture),
-                purchases.LastPurchase?.TransactionId,
-                purchases.LastPurchase?.Amount.ToString(CultureInfo.InvariantCulture),
-            ];
-            await writer.WriteLineAsync(string.Join(',', fields.Select(Escape)));
+            var scores = await reader.ReadScoresAsync(partition, cancellationToken);
+            await foreach (var customer in reader.ScanPartitionAsync(partition, cancellationToken))
+            {
+                var view = reader.ToView(customer, scores.GetValueOrDefault(customer.CustomerId));
+                await writer.WriteLineAsync(string.Join(',', ContactFields(view).Concat(ScoreFields(view.Scores)).Select(Escape)));
+                rows++;
+            }
+        }
+
+        return rows;
+    }
+
+    /// <returns>Rows written, or -1 when there is no complete run yet.</returns>
+    public async Task<int> WriteSegmentAsync(TextWriter writer, string segment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var run = await segments.GetLatestRunAsync(cancellationToken);
+        if (run is null)
+        {
+            return -1;
+        }
+
+        await writer.WriteLineAsync(string.Join(',', ScoreColumns.Prepend("customerId")));
+        var rows = 0;
+        await foreach (var score in segments.StreamAsync(run, segment, cancellationToken))
+        {
+            await writer.WriteLineAsync(string.Join(',', ScoreFields(score).Prepend(score.CustomerId).Select(Escape)));
             rows++;
         }
 
         return rows;
     }
+
+    private static IEnumerable<string?> ContactFields(CustomerView view)
+    {
+        var contact = view.Contact;
+        var purchases = view.Purchases;
+        return
+        [
+            view.CustomerId, contact?.Email, contact?.FirstName, contact?.LastName, contact?.Country,
+            contact?.MarketingConsent?.ToString(CultureInfo.InvariantCulture).ToLowerInvariant(),
+            purchases.Count.ToString(CultureInfo.InvariantCulture),
+            purchases.TotalSpend.ToString(CultureInfo.InvariantCulture),
+            purchases.AverageSpend?.ToString(CultureInfo.InvariantCulture),
+            purchases.Currency,
+            purchases.FirstPurchaseAt?.ToString("O", CultureInfo.InvariantCulture),
+            purchases.LastPurchase?.At.ToString("O", CultureInfo.InvariantCulture),
+            purchases.LastPurchase?.TransactionId,
+            purchases.LastPurchase?.Amount.ToString(CultureInfo.InvariantCulture),
+        ];
+    }
+
+    private static IEnumerable<string?> ScoreFields(CustomerScore? score) => score is null
+        ? ScoreColumns.Select(_ => (string?)null)
+        :
+        [
+            score.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            Number(score.ChurnProbability),
+            Number(score.PurchaseProbability),
+            Number(Math.Round(score.Clv, 2)),
+            Number(score.ProbabilityAlive),
+            Number(score.ExpectedPurchases),
+            Number(Math.Round(score.ExpectedAverageSpend, 2)),
+            score.NextPurchaseAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            score.Recency.ToString(CultureInfo.InvariantCulture),
+            score.Frequency.ToString(CultureInfo.InvariantCulture),
+            score.Monetary.ToString(CultureInfo.InvariantCulture),
+            score.Segment,
+            score.ValueTier,
+            score.ChurnRiskTier,
+            score.ChurnFactors.Count == 0 ? null : score.ChurnFactors[0].Feature,
+        ];
+
+    private static string? Number(double? value) => value?.ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>RFC 4180 quoting, plus a leading quote for cells a spreadsheet would run as a formula.</summary>
     public static string Escape(string? value)

@@ -1,12 +1,20 @@
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Ingestion;
 using Microsoft.Extensions.Options;
 
 namespace Crm.Serverless.Core.Storage;
 
 /// <summary>The app's tables and queue, resolved once from configuration.</summary>
-public sealed class CrmTables(TableServiceClient tables, QueueServiceClient queues, IOptions<StorageOptions> storage, IOptions<IngestOptions> ingest)
+public sealed class CrmTables(
+    TableServiceClient tables,
+    QueueServiceClient queues,
+    BlobServiceClient blobs,
+    IOptions<StorageOptions> storage,
+    IOptions<IngestOptions> ingest,
+    IOptions<NightlyOptions> nightly)
 {
     public TableClient Customers { get; } = tables.GetTableClient(storage.Value.CustomersTable);
 
@@ -17,7 +25,25 @@ public sealed class CrmTables(TableServiceClient tables, QueueServiceClient queu
     /// <summary>Where the Functions host moves a message after its last failed attempt.</summary>
     public QueueClient IngestPoisonQueue { get; } = queues.GetQueueClient(ingest.Value.QueueName + "-poison");
 
-    public IEnumerable<TableClient> AllTables => [Customers, Rejected];
+    /// <summary>Latest scores per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
+    public TableClient Scores { get; } = tables.GetTableClient(storage.Value.ScoresTable);
+
+    /// <summary>Nightly run records and their shards' progress.</summary>
+    public TableClient Runs { get; } = tables.GetTableClient(storage.Value.RunsTable);
+
+    public QueueClient ScoreQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName);
+
+    public QueueClient ScorePoisonQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName + "-poison");
+
+    public BlobContainerClient Models { get; } = blobs.GetBlobContainerClient(storage.Value.ModelsContainer);
+
+    public BlobContainerClient RunResults { get; } = blobs.GetBlobContainerClient(storage.Value.RunsContainer);
+
+    public IEnumerable<TableClient> AllTables => [Customers, Rejected, Scores, Runs];
+
+    public IEnumerable<QueueClient> AllQueues => [IngestQueue, IngestPoisonQueue, ScoreQueue, ScorePoisonQueue];
+
+    public IEnumerable<BlobContainerClient> AllContainers => [Models, RunResults];
 
     /// <summary>Idempotent; run once at start-up so no request on the hot path pays for it.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
@@ -27,7 +53,14 @@ public sealed class CrmTables(TableServiceClient tables, QueueServiceClient queu
             await table.CreateIfNotExistsAsync(cancellationToken);
         }
 
-        await IngestQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await IngestPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        foreach (var queue in AllQueues)
+        {
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+
+        foreach (var container in AllContainers)
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
     }
 }

@@ -12,11 +12,18 @@ public sealed record StoredCounts(long Customers, long Transactions, long Contac
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
 public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> options)
 {
+    /// <summary>Two point reads in parallel: the customer row and the latest scores row.</summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
-        var row = await tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(
-            CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), cancellationToken: cancellationToken);
-        return row.HasValue ? EntityMapper.ToView(row.Value!, options.Value.ReportingCurrency) : null;
+        var partition = CrmKeys.PartitionOf(customerId);
+        var rowKey = CrmKeys.CustomerRow(customerId);
+        var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var score = tables.Scores.GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var row = await customer;
+        var scores = await score;
+        return row.HasValue
+            ? EntityMapper.ToView(row.Value!, options.Value.ReportingCurrency, scores.HasValue ? scores.Value!.ToScore() : null)
+            : null;
     }
 
     /// <summary>Every customer row, shard by shard; purchase rows are skipped client-side (they share the ranges).</summary>
@@ -24,19 +31,39 @@ public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> opt
     {
         foreach (var partition in CrmKeys.AllPartitions())
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-            await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+            await foreach (var customer in ScanPartitionAsync(partition, cancellationToken))
             {
-                if (CrmKeys.IsCustomerRow(row.RowKey))
-                {
-                    yield return EntityMapper.ToCustomer(row);
-                }
+                yield return customer;
             }
         }
     }
 
-    public IEnumerable<CustomerView> ToViews(IEnumerable<CustomerEntity> customers)
-        => customers.Select(customer => EntityMapper.ToView(customer, options.Value.ReportingCurrency));
+    public async IAsyncEnumerable<CustomerEntity> ScanPartitionAsync(string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            if (CrmKeys.IsCustomerRow(row.RowKey))
+            {
+                yield return EntityMapper.ToCustomer(row);
+            }
+        }
+    }
+
+    /// <summary>The scores rows of one partition by customer id (stale rows of customers a later run skipped included).</summary>
+    public async Task<Dictionary<string, CustomerScore>> ReadScoresAsync(string partition, CancellationToken cancellationToken)
+    {
+        var scores = new Dictionary<string, CustomerScore>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        await foreach (var row in tables.Scores.QueryAsync<ScoreEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            scores[row.CustomerId] = row.ToScore();
+        }
+
+        return scores;
+    }
+
+    public CustomerView ToView(CustomerEntity customer, CustomerScore? scores) => EntityMapper.ToView(customer, options.Value.ReportingCurrency, scores);
 
     /// <summary>Counts rows by kind, reading only the keys and one flag (1,000 rows a request).</summary>
     public async Task<StoredCounts> CountAsync(CancellationToken cancellationToken)

@@ -110,7 +110,7 @@ public static class EntityMapper
         };
     }
 
-    public static CustomerView ToView(CustomerEntity customer, string currency)
+    public static CustomerView ToView(CustomerEntity customer, string currency, CustomerScore? scores = null)
     {
         ArgumentNullException.ThrowIfNull(customer);
         var contact = customer.HasContact
@@ -139,7 +139,7 @@ public static class EntityMapper
             currency,
             customer.FirstPurchaseAt,
             last);
-        return new CustomerView(customer.CustomerId, contact, purchases, null);
+        return new CustomerView(customer.CustomerId, contact, purchases, scores);
     }
 
     public static IReadOnlyList<LineItem> ReadItems(string? itemsJson)

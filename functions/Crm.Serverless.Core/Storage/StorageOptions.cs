@@ -17,4 +17,14 @@ public sealed class StorageOptions
     public string CustomersTable => TablePrefix + "Customers";
 
     public string RejectedTable => TablePrefix + "Rejected";
+
+    public string ScoresTable => TablePrefix + "Scores";
+
+    public string RunsTable => TablePrefix + "Runs";
+
+    /// <summary>Versioned model artefacts with their metrics (container names must be lower case).</summary>
+    public string ModelsContainer => (TablePrefix + "models").ToLowerInvariant();
+
+    /// <summary>Per-run scoring hand-offs: one blob of results per shard.</summary>
+    public string RunsContainer => (TablePrefix + "runs").ToLowerInvariant();
 }

@@ -47,6 +47,14 @@ public static class RfmSegmentTable
         _ => throw new ArgumentOutOfRangeException(nameof(segment), segment, "Unknown segment."),
     };
 
+    /// <summary>The segment's name in URLs and CSV: "Can't Lose Them" becomes "cant-lose-them".</summary>
+    public static string Slug(this RfmSegment segment)
+        => segment.DisplayName().Replace("'", "", StringComparison.Ordinal).Replace(' ', '-').ToLowerInvariant();
+
+    /// <summary>The segment with this slug, if any.</summary>
+    public static RfmSegment? FromSlug(string slug)
+        => Enum.GetValues<RfmSegment>().Select(s => (RfmSegment?)s).FirstOrDefault(s => string.Equals(s!.Value.Slug(), slug, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The grid as a markdown table (rows R = 5..1, columns FM = 1..5), then each segment's cells.</summary>
     public static string ToMarkdown()
     {

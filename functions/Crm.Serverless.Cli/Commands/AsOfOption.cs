@@ -1,0 +1,27 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Crm.Serverless.Cli.Commands;
+
+/// <summary>Date options (YYYY-MM-DD), e.g. the shared --as-of: the date the pipeline treats as today.</summary>
+internal static class AsOfOption
+{
+    public static Option<DateOnly?> Create() => Create("--as-of", "The date the pipeline treats as today, YYYY-MM-DD (default: the latest purchase day in the data)");
+
+    public static Option<DateOnly?> Create(string name, string description, bool required = false) => new(name)
+    {
+        Description = description,
+        Required = required,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            {
+                return date;
+            }
+
+            result.AddError($"{name} must be a date as YYYY-MM-DD, not '{text}'.");
+            return null;
+        },
+    };
+}

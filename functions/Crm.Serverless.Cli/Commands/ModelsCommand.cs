@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Globalization;
+using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Ml.Propensity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Crm.Serverless.Cli.Commands;
+
+/// <summary><c>crm models list | promote VERSION | rollback --target churn|purchase</c>.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var list = new Command("list", "List registered model versions with their holdout metrics; * marks the promoted one.");
+        list.SetAction(async (_, cancellationToken) => await WithRegistryAsync(async registry =>
+        {
+            Console.WriteLine($"  {"version",-40} {"AUC",6} {"ECE",6} {"rec.AUC",7} {"freq.AUC",8}  decision");
+            foreach (var model in await registry.ListAsync(null, cancellationToken))
+            {
+                var h = model.Metadata.Holdout;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(model.Promoted ? "*" : " ")} {model.Version,-40} {h.Model.Auc,6:0.000} {h.Model.ExpectedCalibrationError,6:0.000} {h.RecencyBaseline.Auc,7:0.000} {h.FrequencyBaseline.Auc,8:0.000}  {model.Decision.Reason}"));
+            }
+
+            return 0;
+        }, cancellationToken));
+
+        var version = new Argument<string>("version") { Description = "A version as listed, e.g. churn-20261129T020000Z-ab12cd" };
+        var promote = new Command("promote", "Make this version the one scoring uses (overrides the gate).") { version };
+        promote.SetAction(async (parse, cancellationToken) => await WithRegistryAsync(async registry =>
+        {
+            try
+            {
+                await registry.PromoteAsync(parse.GetValue(version)!, cancellationToken);
+            }
+            catch (KeyNotFoundException exception)
+            {
+                await Console.Error.WriteLineAsync(exception.Message);
+                return 1;
+            }
+
+            Console.WriteLine($"Promoted {parse.GetValue(version)}");
+            return 0;
+        }, cancellationToken));
+
+        var target = new Option<PropensityTarget>("--target") { Description = "churn or purchase", Required = true };
+        var rollback = new Command("rollback", "Go back to the version promoted before the current one.") { target };
+        rollback.SetAction(async (parse, cancellationToken) => await WithRegistryAsync(async registry =>
+        {
+            var now = await registry.RollbackAsync(parse.GetValue(target), cancellationToken);
+            Console.WriteLine(now is null ? "Nothing is promoted; nothing to roll back." : $"{parse.GetValue(target)} now uses {now}");
+            return now is null ? 1 : 0;
+        }, cancellationToken));
+
+        return new Command("models", "The model registry.") { list, promote, rollback };
+    }
+
+    private static async Task<int> WithRegistryAsync(Func<ModelRegistry, Task<int>> action, CancellationToken cancellationToken)
+    {
+        using var host = CliHost.Build();
+        await host.StartAsync(cancellationToken);
+        return await action(host.Services.GetRequiredService<ModelRegistry>());
+    }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Ml.Propensity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Crm.Serverless.Cli.Commands;
+
+/// <summary>
+/// <c>crm train</c> (train, evaluate, register, gate) and <c>crm score</c> / <c>crm nightly</c> (the nightly run:
+/// train unless told not to, then score, CLV, segments, written shard by shard).
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command CreateTrain()
+    {
+        var asOf = AsOfOption.Create();
+        var command = new Command("train", "Train the churn and purchase models, evaluate them on the holdout, register and gate them.") { asOf };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var host = CliHost.Build();
+            await host.StartAsync(cancellationToken);
+            var training = await host.Services.GetRequiredService<NightlyJob>().TrainAsync(parse.GetValue(asOf), cancellationToken);
+            PrintTraining(training);
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command CreateScore()
+    {
+        var asOf = AsOfOption.Create();
+        var train = new Option<bool>("--train") { Description = "Retrain (and gate) the models before scoring, as the nightly run does" };
+        var command = new Command("score", "Score every customer: churn and purchase probabilities, CLV, RFM segments; written shard by shard.") { asOf, train };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var host = CliHost.Build();
+            await host.StartAsync(cancellationToken);
+            await RunAsync(host.Services, parse.GetValue(asOf), parse.GetValue(train), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task<RunRecord> RunAsync(IServiceProvider services, DateOnly? asOf, bool train, CancellationToken cancellationToken)
+    {
+        var run = await services.GetRequiredService<NightlyJob>().RunAsync(asOf, train, parallelism: 4, cancellationToken);
+        Console.WriteLine($"Run {run.RunId} as of {run.AsOf:yyyy-MM-dd}: {run.Customers:N0} customers scored, status {run.Status}");
+        if (train)
+        {
+            PrintTraining(run.Training);
+        }
+
+        var clv = run.Clv;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CLV (BG/NBD + Gamma-Gamma, {clv.TimeUnit}, {clv.HorizonMonths} months): r={clv.R:0.000} alpha={clv.Alpha:0.000} a={clv.A:0.000} b={clv.B:0.000} LL={clv.BgnbdLogLikelihood:0.0}; p={clv.P:0.00} q={clv.Q:0.00} gamma={clv.Gamma:0.00}; {clv.Customers:N0} customers, {clv.RepeatCustomers:N0} repeat"));
+        Console.WriteLine("Segments:");
+        Console.WriteLine($"  {"segment",-22} {"customers",10} {"mean CLV",10} {"mean churn",11}");
+        foreach (var segment in run.Segments)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {segment.Name,-22} {segment.Customers,10:N0} {segment.MeanClv,10:0.00} {(segment.MeanChurnProbability is { } churn ? churn.ToString("0.000", CultureInfo.InvariantCulture) : "-"),11}"));
+        }
+
+        Console.WriteLine("Timings: " + string.Join(", ", run.StepSeconds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:0.0} s"))));
+        return run;
+    }
+
+    public static void PrintTraining(IEnumerable<TrainingSummary> training)
+    {
+        foreach (var model in training)
+        {
+            Console.WriteLine($"Model {model.Target}: {model.Version ?? "(none)"} - {(model.Promoted ? "promoted" : "not promoted")}: {model.Decision}");
+            if (model.Holdout is not { } holdout)
+            {
+                continue;
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  holdout cut-off {holdout.HoldoutCutoffUtc:yyyy-MM-dd}, {holdout.Rows:N0} customers, positive rate {holdout.PositiveRate:0.000}"));
+            Console.WriteLine($"  {"",-20} {"AUC",7} {"PR-AUC",7} {"logloss",8} {"Brier",7} {"ECE",7} {"lift@10",8} {"capture",8}");
+            Print("model", holdout.Model);
+            Print("recency baseline", holdout.RecencyBaseline);
+            Print("frequency baseline", holdout.FrequencyBaseline);
+        }
+
+        static void Print(string name, BinaryMetrics m) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name,-20} {m.Auc,7:0.000} {m.AveragePrecision,7:0.000} {m.LogLoss,8:0.000} {m.Brier,7:0.000} {m.ExpectedCalibrationError,7:0.000} {m.TopDecileLift,8:0.00} {m.TopDecileCapture,8:0.000}"));
+    }
+}

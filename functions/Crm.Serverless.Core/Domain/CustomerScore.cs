@@ -1,0 +1,24 @@
+namespace Crm.Serverless.Core.Domain;
+
+/// <summary>One factor behind a churn score: the feature, the customer's value of it, and how far it pushed the score.</summary>
+public sealed record ScoreFactor(string Feature, double Value, double Contribution);
+
+/// <summary>Everything the nightly run says about one customer, as of <see cref="AsOf"/>.</summary>
+public sealed record CustomerScore(
+    string CustomerId,
+    string RunId,
+    DateOnly AsOf,
+    double? ChurnProbability,
+    double? PurchaseProbability,
+    IReadOnlyList<ScoreFactor> ChurnFactors,
+    double ProbabilityAlive,
+    double ExpectedPurchases,
+    double ExpectedAverageSpend,
+    double Clv,
+    DateTime? NextPurchaseAt,
+    int Recency,
+    int Frequency,
+    int Monetary,
+    string Segment,
+    string ValueTier,
+    string ChurnRiskTier);

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Propensity;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Serverless.Core.Scoring;
+
+/// <summary>
+/// The nightly run: read every history once, train and gate both models, score and segment everyone, then fan
+/// the writing out by shard — through the score queue (the Functions app) or in this process (the CLI, tests).
+/// </summary>
+public sealed class NightlyJob(
+    HistoryReader histories,
+    ModelTrainingService training,
+    ScoringRunService scoring,
+    ShardScoreWriter shards,
+    CrmTables tables,
+    RunStore runs,
+    ILogger<NightlyJob> logger)
+{
+    /// <summary>Trains, scores and queues one message per shard for the fan-out.</summary>
+    public async Task<RunRecord> StartAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        var run = await PrepareAsync(asOf, train: true, cancellationToken);
+        for (var shard = 0; shard < run.Shards; shard++)
+        {
+            await tables.ScoreQueue.SendMessageAsync(JsonSerializer.Serialize(new ShardMessage(run.RunId, shard)), cancellationToken);
+        }
+
+        logger.LogInformation("Run {RunId} as of {AsOf}: {Customers} customers scored, {Shards} shard messages queued", run.RunId, run.AsOf, run.Customers, run.Shards);
+        return run;
+    }
+
+    /// <summary>The same run with the shards written here, in parallel; returns the completed run record.</summary>
+    public async Task<RunRecord> RunAsync(DateOnly? asOf, bool train, int parallelism, CancellationToken cancellationToken)
+    {
+        var run = await PrepareAsync(asOf, train, cancellationToken);
+        var stopwatch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, run.Shards),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (shard, ct) => await shards.ProcessAsync(new ShardMessage(run.RunId, shard), ct));
+        var completed = await runs.GetAsync(run.RunId, cancellationToken) ?? run;
+        logger.LogInformation("Run {RunId} scores written in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
+        return completed;
+    }
+
+    /// <summary>Trains, evaluates, registers and gates both models; scores nothing.</summary>
+    public async Task<IReadOnlyList<TrainingSummary>> TrainAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        var (all, table, date) = await ReadAsync(asOf, [], cancellationToken);
+        return await TrainAsync(table, date, [], cancellationToken);
+    }
+
+    private async Task<RunRecord> PrepareAsync(DateOnly? asOf, bool train, CancellationToken cancellationToken)
+    {
+        var steps = new Dictionary<string, double>();
+        var (all, table, date) = await ReadAsync(asOf, steps, cancellationToken);
+        var trained = train ? await TrainAsync(table, date, steps, cancellationToken) : [];
+        return await scoring.PrepareAsync(all, table, date, trained, steps, cancellationToken);
+    }
+
+    private async Task<(List<Ml.Data.CustomerHistory> All, PurchaseTable Table, DateOnly AsOf)> ReadAsync(DateOnly? asOf, Dictionary<string, double> steps, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var all = await histories.ReadAllAsync(cancellationToken);
+        if (all.Count == 0)
+        {
+            throw new InsufficientDataException("There are no purchases to learn from yet.");
+        }
+
+        // Without a date the run is as of the latest purchase day, so a replayed export is scored as it stood.
+        var date = asOf ?? DateOnly.FromDateTime(all.Max(h => h.Purchases[^1].TimestampUtc));
+        var table = PurchaseTable.From(all);
+        steps["readHistories"] = stopwatch.Elapsed.TotalSeconds;
+        return (all, table, date);
+    }
+
+    private async Task<List<TrainingSummary>> TrainAsync(PurchaseTable table, DateOnly asOf, Dictionary<string, double> steps, CancellationToken cancellationToken)
+    {
+        var trained = new List<TrainingSummary>();
+        foreach (var target in Enum.GetValues<PropensityTarget>())
+        {
+            var stopwatch = Stopwatch.StartNew();
+            trained.Add(await training.TrainAsync(table, ScoringRunService.AsOfEnd(asOf), target, cancellationToken));
+            steps["train" + target] = stopwatch.Elapsed.TotalSeconds;
+        }
+
+        return trained;
+    }
+}

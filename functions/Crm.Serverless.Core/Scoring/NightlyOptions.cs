@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Crm.Serverless.Core.Scoring;
+
+/// <summary>The nightly retrain-and-score run, bound from the "Nightly" section and validated at start-up.</summary>
+public sealed class NightlyOptions
+{
+    public const string Section = "Nightly";
+
+    /// <summary>NCRONTAB (six fields, UTC); the timer trigger reads the same setting as %Nightly:Schedule%.</summary>
+    [Required]
+    public string Schedule { get; set; } = "0 0 2 * * *";
+
+    /// <summary>Queue of shard messages the scoring fan-out works through.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Nightly:ShardQueueName must be a valid storage queue name.")]
+    public string ShardQueueName { get; set; } = "crm-score";
+
+    /// <summary>How many factors explain each customer's churn score.</summary>
+    [Range(1, 10)]
+    public int ExplanationFactors { get; set; } = 3;
+
+    /// <summary>Partitions read in parallel when loading every customer's history.</summary>
+    [Range(1, 64)]
+    public int ReadParallelism { get; set; } = 8;
+}

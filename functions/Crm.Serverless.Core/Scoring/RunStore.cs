@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Storage;
+
+namespace Crm.Serverless.Core.Scoring;
+
+/// <summary>
+/// Run records in the Runs table: partition "runs", row key = inverted creation ticks so the newest comes first.
+/// Each finished shard writes a row in the run's own partition; the run is complete when all of them exist.
+/// </summary>
+public sealed class RunStore(CrmTables tables, TimeProvider clock)
+{
+    private const string RunsPartition = "runs";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public string NewRunId() => "r" + (DateTime.MaxValue.Ticks - clock.GetUtcNow().UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+
+    public async Task CreateAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        await tables.Runs.UpsertEntityAsync(ToEntity(run), TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken)
+    {
+        var row = await tables.Runs.GetEntityIfExistsAsync<TableEntity>(RunsPartition, runId, cancellationToken: cancellationToken);
+        return row.HasValue ? FromEntity(row.Value!) : null;
+    }
+
+    public async Task<RunRecord?> GetLatestCompleteAsync(CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition} and Status eq {RunStatus.Complete}");
+        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken))
+        {
+            return FromEntity(row);
+        }
+
+        return null;
+    }
+
+    public async Task<IReadOnlyList<RunRecord>> ListAsync(int max, CancellationToken cancellationToken)
+    {
+        var runs = new List<RunRecord>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition}");
+        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
+        {
+            runs.Add(FromEntity(row));
+            if (runs.Count == max)
+            {
+                break;
+            }
+        }
+
+        return runs;
+    }
+
+    public async Task<bool> IsShardDoneAsync(string runId, int shard, CancellationToken cancellationToken)
+        => (await tables.Runs.GetEntityIfExistsAsync<TableEntity>(runId, ShardRow(shard), select: ["RowKey"], cancellationToken: cancellationToken)).HasValue;
+
+    /// <summary>Marks the shard done; when it was the last one, marks the run complete (once, guarded by ETag).</summary>
+    public async Task<bool> MarkShardDoneAsync(string runId, int shard, int customers, CancellationToken cancellationToken)
+    {
+        await tables.Runs.UpsertEntityAsync(new TableEntity(runId, ShardRow(shard)) { ["Customers"] = customers, ["DoneAt"] = clock.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
+        var done = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {runId}");
+        await foreach (var _ in tables.Runs.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            done++;
+        }
+
+        var run = await tables.Runs.GetEntityAsync<TableEntity>(RunsPartition, runId, cancellationToken: cancellationToken);
+        if (done < run.Value.GetInt32("Shards") || run.Value.GetString("Status") == RunStatus.Complete)
+        {
+            return false;
+        }
+
+        run.Value["Status"] = RunStatus.Complete;
+        run.Value["CompletedAt"] = clock.GetUtcNow();
+        try
+        {
+            await tables.Runs.UpdateEntityAsync(run.Value, run.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException exception) when (exception.Status == 412)
+        {
+            // Another shard finishing at the same moment completed the run.
+            return false;
+        }
+    }
+
+    private static string ShardRow(int shard) => "shard-" + shard.ToString("D2", CultureInfo.InvariantCulture);
+
+    private static TableEntity ToEntity(RunRecord run) => new(RunsPartition, run.RunId)
+    {
+        ["AsOf"] = run.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ["Status"] = run.Status,
+        ["Shards"] = run.Shards,
+        ["Customers"] = run.Customers,
+        ["CreatedAt"] = run.CreatedAt,
+        ["CompletedAt"] = run.CompletedAt,
+        ["TrainingJson"] = JsonSerializer.Serialize(run.Training, Json),
+        ["ClvJson"] = JsonSerializer.Serialize(run.Clv, Json),
+        ["SegmentsJson"] = JsonSerializer.Serialize(run.Segments, Json),
+        ["StepSecondsJson"] = JsonSerializer.Serialize(run.StepSeconds, Json),
+    };
+
+    private static RunRecord FromEntity(TableEntity row) => new(
+        row.RowKey,
+        DateOnly.ParseExact(row.GetString("AsOf"), "yyyy-MM-dd", CultureInfo.InvariantCulture),
+        row.GetString("Status"),
+        row.GetInt32("Shards") ?? 0,
+        row.GetInt32("Customers") ?? 0,
+        row.GetDateTimeOffset("CreatedAt") ?? default,
+        row.GetDateTimeOffset("CompletedAt"),
+        JsonSerializer.Deserialize<List<TrainingSummary>>(row.GetString("TrainingJson"), Json)!,
+        JsonSerializer.Deserialize<ClvFitSummary>(row.GetString("ClvJson"), Json)!,
+        JsonSerializer.Deserialize<List<SegmentSummary>>(row.GetString("SegmentsJson"), Json)!,
+        JsonSerializer.Deserialize<Dictionary<string, double>>(row.GetString("StepSecondsJson"), Json)!);
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Clv;
+using Crm.Serverless.Ml.Data;
+using Crm.Serverless.Ml.Propensity;
+using Crm.Serverless.Ml.Segmentation;
+using Microsoft.Extensions.Options;
+
+namespace Crm.Serverless.Core.Scoring;
+
+/// <summary>
+/// The whole-population half of a nightly run: scores every customer with the promoted models, fits CLV and
+/// segments (quintiles and tiers need everyone), then hands each shard's results to the fan-out as one blob.
+/// Writing the results to the Scores table is the shards' job (<see cref="ShardScoreWriter"/>).
+/// </summary>
+public sealed class ScoringRunService(
+    ModelRegistry registry,
+    ClvService clv,
+    IOptions<ClvOptions> clvOptions,
+    IOptions<NightlyOptions> options,
+    RunStore runs,
+    CrmTables tables,
+    TimeProvider clock)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Below this, the spend model has too little to fit and its estimates would be noise.</summary>
+    public const int MinimumRepeatCustomers = 10;
+
+    public static string ShardBlobName(string runId, int shard) => $"{runId}/shard-{shard:D2}.json";
+
+    public async Task<RunRecord> PrepareAsync(
+        IReadOnlyList<CustomerHistory> histories,
+        PurchaseTable table,
+        DateOnly asOf,
+        IReadOnlyList<TrainingSummary> training,
+        Dictionary<string, double> stepSeconds,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(histories);
+        var runId = runs.NewRunId();
+        var endOfDay = AsOfEnd(asOf);
+        var stopwatch = Stopwatch.StartNew();
+
+        var summaries = clv.Summarise(histories, asOf.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        if (summaries.RepeatCustomers < MinimumRepeatCustomers)
+        {
+            throw new InsufficientDataException(
+                $"CLV needs at least {MinimumRepeatCustomers} customers who bought again by {asOf:yyyy-MM-dd}; there are {summaries.RepeatCustomers} of {summaries.Count}.");
+        }
+
+        var model = clv.Fit(summaries);
+        var clvScores = clv.Score(model, summaries);
+        var segments = CustomerSegmenter.Segment(summaries, clvScores);
+        stepSeconds["clvAndSegments"] = stopwatch.Elapsed.TotalSeconds;
+
+        stopwatch.Restart();
+        var churn = await registry.LoadPromotedAsync(PropensityTarget.Churn, cancellationToken);
+        var purchase = await registry.LoadPromotedAsync(PropensityTarget.Purchase, cancellationToken);
+        var explanations = churn is { } c
+            ? PropensityScorer.Explain(c.Model, table, endOfDay, topFactors: options.Value.ExplanationFactors).ToDictionary(e => e.CustomerId, StringComparer.Ordinal)
+            : [];
+        var purchaseProbabilities = purchase is { } p
+            ? PropensityScorer.Score(p.Model, table, endOfDay).ToDictionary(s => s.CustomerId, s => (double)s.Probability, StringComparer.Ordinal)
+            : [];
+        stepSeconds["propensityScoring"] = stopwatch.Elapsed.TotalSeconds;
+
+        var scores = new CustomerScore[summaries.Count];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var id = summaries.CustomerIds[i];
+            var value = clvScores[i];
+            var segment = segments[i];
+            double? churnProbability = explanations.TryGetValue(id, out var explanation) ? explanation.Probability : null;
+            scores[i] = new CustomerScore(
+                id,
+                runId,
+                asOf,
+                churnProbability,
+                purchaseProbabilities.TryGetValue(id, out var buy) ? buy : null,
+                explanation is null ? [] : [.. explanation.TopFactors.Select(f => new ScoreFactor(f.ReadableName, f.Value, f.Contribution))],
+                value.ProbabilityAlive,
+                value.ExpectedPurchases,
+                value.ExpectedAverageSpend,
+                value.Clv,
+                value.NextPurchaseUtc,
+                segment.Rfm.Recency,
+                segment.Rfm.Frequency,
+                segment.Rfm.Monetary,
+                segment.Segment.Slug(),
+                segment.Value.ToString(),
+                (churnProbability is { } probability ? ChurnRisk.Tier(probability) : segment.ChurnRisk).ToString());
+        }
+
+        stopwatch.Restart();
+        // Every shard gets a blob, empty or not, so a missing one means a failed hand-off, never "no customers".
+        var byShard = scores.ToLookup(s => CrmKeys.ShardOf(s.CustomerId));
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, CrmKeys.ShardCount),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (shard, ct) => await tables.RunResults.GetBlobClient(ShardBlobName(runId, shard))
+                .UploadAsync(BinaryData.FromObjectAsJson(byShard[shard].ToArray(), Json), overwrite: true, ct));
+
+        stepSeconds["handOff"] = stopwatch.Elapsed.TotalSeconds;
+        var run = new RunRecord(
+            runId,
+            asOf,
+            RunStatus.Scoring,
+            CrmKeys.ShardCount,
+            scores.Length,
+            clock.GetUtcNow(),
+            null,
+            training,
+            Summarise(model),
+            Summarise(scores),
+            stepSeconds);
+        await runs.CreateAsync(run, cancellationToken);
+        return run;
+    }
+
+    /// <summary>"As of D" means D's purchases are in: the models' cut-off instant is the end of that day.</summary>
+    public static DateTime AsOfEnd(DateOnly asOf) => asOf.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
+
+    public static async Task<CustomerScore[]> ReadShardAsync(CrmTables tables, string runId, int shard, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var content = await tables.RunResults.GetBlobClient(ShardBlobName(runId, shard)).DownloadContentAsync(cancellationToken);
+        return content.Value.Content.ToObjectFromJson<CustomerScore[]>(Json)!;
+    }
+
+    private ClvFitSummary Summarise(ClvModel model)
+    {
+        var purchases = model.Purchases.Parameters;
+        var spend = model.Spend.Parameters;
+        return new ClvFitSummary(
+            purchases.R, purchases.Alpha, purchases.A, purchases.B, model.Purchases.LogLikelihood,
+            spend.P, spend.Q, spend.Gamma, model.Spend.LogLikelihood,
+            model.Customers, model.RepeatCustomers, model.TimeUnit.ToString(), clvOptions.Value.HorizonMonths);
+    }
+
+    private static List<SegmentSummary> Summarise(CustomerScore[] scores)
+        => [.. Enum.GetValues<RfmSegment>().Select(segment =>
+        {
+            var members = scores.Where(s => s.Segment == segment.Slug()).ToList();
+            var churn = members.Where(s => s.ChurnProbability is not null).Select(s => s.ChurnProbability!.Value).ToList();
+            return new SegmentSummary(
+                segment.Slug(),
+                segment.DisplayName(),
+                members.Count,
+                members.Count == 0 ? 0 : members.Average(s => s.Clv),
+                members.Sum(s => s.Clv),
+                churn.Count == 0 ? null : churn.Average());
+        })];
+}

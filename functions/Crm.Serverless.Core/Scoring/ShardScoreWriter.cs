@@ -1,0 +1,36 @@
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Crm.Serverless.Core.Scoring;
+
+/// <summary>A unit of scoring fan-out: one run, one shard.</summary>
+public sealed record ShardMessage(string RunId, int Shard);
+
+/// <summary>
+/// Writes one shard's scores to the Scores table in 100-entity batches. Idempotent: a retried shard upserts the
+/// same rows again, a shard already marked done is skipped, and a run already complete is left alone.
+/// </summary>
+public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, ILogger<ShardScoreWriter> logger)
+{
+    public async Task<int> ProcessAsync(ShardMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var run = await runs.GetAsync(message.RunId, cancellationToken);
+        if (run is null || run.Status == RunStatus.Complete || await runs.IsShardDoneAsync(message.RunId, message.Shard, cancellationToken))
+        {
+            logger.LogInformation("Shard {Shard} of run {RunId} needs no work", message.Shard, message.RunId);
+            return 0;
+        }
+
+        var scores = await ScoringRunService.ReadShardAsync(tables, message.RunId, message.Shard, cancellationToken);
+        foreach (var chunk in scores.Select(ScoreEntity.From).Chunk(100))
+        {
+            await tables.Scores.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
+        }
+
+        var completed = await runs.MarkShardDoneAsync(message.RunId, message.Shard, scores.Length, cancellationToken);
+        logger.LogInformation("Shard {Shard} of run {RunId}: {Customers} scores written; run complete: {Completed}", message.Shard, message.RunId, scores.Length, completed);
+        return scores.Length;
+    }
+}

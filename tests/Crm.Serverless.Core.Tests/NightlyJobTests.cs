@@ -1,0 +1,183 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Propensity;
+using Crm.Serverless.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Crm.Serverless.Core.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public class NightlyJobTests(AzuriteFixture azurite)
+{
+    private static async Task<List<ScoreEntity>> ScoresAsync(TestHost host)
+    {
+        var rows = new List<ScoreEntity>();
+        await foreach (var row in host.Get<CrmTables>().Scores.QueryAsync<ScoreEntity>())
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    [Fact]
+    public async Task RunAsync_SeededShop_RegistersGatedModelsAndScoresEveryCustomer()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var customers = await SeededShop.StoreAsync(host, 2000);
+
+        var run = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: true, parallelism: 4, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Complete, run.Status);
+        Assert.Equal(customers, run.Customers);
+        var models = await host.Get<ModelRegistry>().ListAsync(null, CancellationToken.None);
+        Assert.Equal(2, models.Count);
+        Assert.All(models, m =>
+        {
+            Assert.True(m.Metadata.HoldoutRows > 0);
+            Assert.NotEmpty(m.Metadata.FeatureNames);
+            Assert.False(string.IsNullOrWhiteSpace(m.Decision.Reason));
+            Assert.InRange(m.Metadata.Holdout.Model.Auc, 0.5, 1);
+        });
+        Assert.All(run.Training, t => Assert.Equal(t.Promoted, models.Single(m => m.Version == t.Version).Promoted));
+        var scores = await ScoresAsync(host);
+        Assert.Equal(customers, scores.Count);
+        Assert.All(scores, s =>
+        {
+            Assert.Equal(run.RunId, s.RunId);
+            Assert.NotEmpty(s.Segment);
+            Assert.InRange(s.ProbabilityAlive, 0, 1);
+            Assert.True(s.Clv >= 0);
+        });
+        var churnPromoted = run.Training.Single(t => t.Target == "churn").ScoringVersion is not null;
+        Assert.Equal(churnPromoted, scores.All(s => s.ChurnProbability is >= 0 and <= 1 && s.ChurnFactorsJson is not null));
+        Assert.Equal(customers, run.Segments.Sum(s => s.Customers));
+    }
+
+    [Fact]
+    public async Task Shards_ProcessedTwiceAndAfterAFailure_CompleteTheRunWithoutDuplicates()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var customers = await SeededShop.StoreAsync(host, 600, seed: 3);
+        var job = host.Get<NightlyJob>();
+        var tables = host.Get<CrmTables>();
+
+        // The timer's path: train, score, queue one message per shard.
+        var run = await job.StartAsync(SeededShop.EndOfData, CancellationToken.None);
+        var messages = new List<ShardMessage>();
+        while ((await tables.ScoreQueue.ReceiveMessagesAsync(32)).Value is { Length: > 0 } batch)
+        {
+            messages.AddRange(batch.Select(m => JsonSerializer.Deserialize<ShardMessage>(m.Body.ToString())!));
+            foreach (var m in batch)
+            {
+                await tables.ScoreQueue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+            }
+        }
+
+        Assert.Equal(CrmKeys.ShardCount, messages.Count);
+        Assert.Equal(Enumerable.Range(0, CrmKeys.ShardCount), messages.Select(m => m.Shard).Order());
+
+        // One shard fails (its hand-off is unreadable for a moment), everything else lands, one shard runs twice.
+        var writer = host.Get<ShardScoreWriter>();
+        var failing = messages[5];
+        var blob = tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(run.RunId, failing.Shard));
+        var saved = (await blob.DownloadContentAsync()).Value.Content;
+        await blob.DeleteAsync();
+        await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => writer.ProcessAsync(failing, CancellationToken.None));
+        foreach (var message in messages.Where(m => m != failing))
+        {
+            await writer.ProcessAsync(message, CancellationToken.None);
+        }
+
+        await writer.ProcessAsync(messages[0] with { }, CancellationToken.None);
+        Assert.Equal(RunStatus.Scoring, (await host.Get<RunStore>().GetAsync(run.RunId, CancellationToken.None))!.Status);
+
+        await blob.UploadAsync(saved);
+        await writer.ProcessAsync(failing, CancellationToken.None);
+        var again = await writer.ProcessAsync(failing, CancellationToken.None);
+
+        Assert.Equal(0, again);
+        Assert.Equal(RunStatus.Complete, (await host.Get<RunStore>().GetAsync(run.RunId, CancellationToken.None))!.Status);
+        var scores = await ScoresAsync(host);
+        Assert.Equal(customers, scores.Count);
+        Assert.Equal(customers, scores.Select(s => s.CustomerId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Registry_PromoteListRollback_AndARefusedModelLeavesThePromotedOneInUse()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SeededShop.StoreAsync(host, 1500, seed: 5);
+        var registry = host.Get<ModelRegistry>();
+        var histories = await host.Get<HistoryReader>().ReadAllAsync(CancellationToken.None);
+        var table = PurchaseTable.From(histories);
+        var asOf = ScoringRunService.AsOfEnd(SeededShop.EndOfData);
+        var trainer = host.Get<PropensityTrainer>();
+
+        // First version: forced in, whatever the gate said.
+        var first = await host.Get<ModelTrainingService>().TrainAsync(table, asOf, PropensityTarget.Churn, CancellationToken.None);
+        await registry.PromoteAsync(first.Version!, CancellationToken.None);
+
+        // Second version through a gate nothing passes: registered, not promoted, scoring keeps the first.
+        var strict = new ModelTrainingService(trainer, new PromotionGate(0.01, minimumAuc: 0.999), registry, NullLogger<ModelTrainingService>.Instance);
+        var refused = await strict.TrainAsync(table, asOf.AddDays(-7), PropensityTarget.Churn, CancellationToken.None);
+
+        Assert.False(refused.Promoted);
+        Assert.Equal(first.Version, refused.ScoringVersion);
+        Assert.Equal(first.Version, (await registry.LoadPromotedAsync(PropensityTarget.Churn, CancellationToken.None))!.Value.Version);
+        var listed = await registry.ListAsync(PropensityTarget.Churn, CancellationToken.None);
+        Assert.Equal(2, listed.Count);
+        Assert.Equal(first.Version, Assert.Single(listed, m => m.Promoted).Version);
+
+        // Promote the refused one by hand, then roll back to the first.
+        await registry.PromoteAsync(refused.Version!, CancellationToken.None);
+        Assert.Equal(refused.Version, (await registry.LoadPromotedAsync(PropensityTarget.Churn, CancellationToken.None))!.Value.Version);
+        var back = await registry.RollbackAsync(PropensityTarget.Churn, CancellationToken.None);
+
+        Assert.Equal(first.Version, back);
+        Assert.Equal(first.Version, (await registry.LoadPromotedAsync(PropensityTarget.Churn, CancellationToken.None))!.Value.Version);
+        Assert.Null(await registry.RollbackAsync(PropensityTarget.Purchase, CancellationToken.None));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => registry.PromoteAsync("churn-19990101T000000Z-000000", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ModelRegistry_ReloadedInAnotherProcess_ScoresLikeTheOriginal()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SeededShop.StoreAsync(host, 800, seed: 9);
+        var histories = await host.Get<HistoryReader>().ReadAllAsync(CancellationToken.None);
+        var table = PurchaseTable.From(histories);
+        var asOf = ScoringRunService.AsOfEnd(SeededShop.EndOfData);
+        var trained = await host.Get<ModelTrainingService>().TrainAsync(table, asOf, PropensityTarget.Purchase, CancellationToken.None);
+        await host.Get<ModelRegistry>().PromoteAsync(trained.Version!, CancellationToken.None);
+
+        // A fresh registry (a new process) loads from blob storage, not from the first one's cache.
+        var fresh = new ModelRegistry(host.Get<CrmTables>(), TimeProvider.System);
+        var (_, original) = (await host.Get<ModelRegistry>().LoadPromotedAsync(PropensityTarget.Purchase, CancellationToken.None))!.Value;
+        var (_, reloaded) = (await fresh.LoadPromotedAsync(PropensityTarget.Purchase, CancellationToken.None))!.Value;
+
+        Assert.Equal(
+            PropensityScorer.Score(original, table, asOf).Select(s => s.Probability),
+            PropensityScorer.Score(reloaded, table, asOf).Select(s => s.Probability));
+    }
+
+    [Fact]
+    public async Task HistoryReader_ReadsEveryPurchaseWithoutAQueryPerCustomer()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var customers = await SeededShop.StoreAsync(host, 1000, seed: 11);
+        var counter = host.Get<StorageRequestCounter>();
+        var transactions = (await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Customers)).Count(r => !CrmKeys.IsCustomerRow(r.RowKey));
+
+        var before = counter.Count;
+        var histories = await host.Get<HistoryReader>().ReadAllAsync(CancellationToken.None);
+        var requests = counter.Count - before;
+
+        Assert.Equal(customers, histories.Count);
+        Assert.Equal(transactions, histories.Sum(h => h.Purchases.Count));
+        Assert.True(requests <= CrmKeys.ShardCount * (1 + (transactions + customers) / (1000 * CrmKeys.ShardCount) + 1), $"{requests} requests for {customers} customers");
+        Assert.True((double)requests / customers <= 0.1, $"{requests} requests for {customers} customers");
+    }
+}

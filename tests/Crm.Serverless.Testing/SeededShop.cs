@@ -1,0 +1,41 @@
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Simulation;
+
+namespace Crm.Serverless.Testing;
+
+/// <summary>A seeded synthetic shop (BG/NBD + Gamma-Gamma), stored through the same writer the app uses.</summary>
+public static class SeededShop
+{
+    public static readonly DateOnly EndOfData = new(1998, 6, 30);
+
+    /// <returns>The number of customers stored.</returns>
+    public static async Task<int> StoreAsync(TestHost host, int customers, int seed = 7)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var options = new ShopSimulationOptions { Customers = customers, Seed = seed, ObservationWeeks = 78, R = 0.6, Alpha = 5 };
+        var end = EndOfData.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
+        var writes = new List<PendingWrite>();
+        var stored = 0;
+        foreach (var customer in ShopSimulator.Simulate(options))
+        {
+            var purchases = customer.History.Purchases.Where(p => p.TimestampUtc <= end).ToList();
+            stored += purchases.Count > 0 ? 1 : 0;
+            for (var i = 0; i < purchases.Count; i++)
+            {
+                writes.Add(PendingWrite.Of(new Transaction(
+                    $"{customer.History.CustomerId}-{i}",
+                    customer.History.CustomerId,
+                    new DateTimeOffset(purchases[i].TimestampUtc, TimeSpan.Zero),
+                    (decimal)purchases[i].Amount,
+                    "USD",
+                    1,
+                    [])));
+            }
+        }
+
+        await host.Get<IngestService>().WriteAsync(writes, StateLoad.WholePartition, IngestSource.Import, 4, null, CancellationToken.None);
+        return stored;
+    }
+}
