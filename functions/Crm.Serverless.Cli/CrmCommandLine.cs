@@ -17,6 +17,7 @@ public static class CrmCommandLine
             TrainCommand.CreateScore(),
             ModelsCommand.Create(),
             ClvCommand.Create(),
+            GenerateCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -31,6 +31,8 @@ public class FunctionsMetadataTests
     [InlineData("PostContacts", "contacts", "post", "Function")]
     [InlineData("GetCustomer", "customers/{customerId}", "get", "Function")]
     [InlineData("Health", "health", "get", "Anonymous")]
+    [InlineData("GetSegments", "segments", "get", "Function")]
+    [InlineData("GetSegmentCustomers", "segments/{name}/customers", "get", "Function")]
     public void HttpFunction_HasRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -53,9 +55,29 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
+    public void ScoreShard_IsQueueTriggerOnTheConfiguredShardQueue()
+    {
+        var trigger = Trigger("ScoreShard");
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%Nightly:ShardQueueName%", trigger.GetProperty("queueName").GetString());
+        Assert.Equal("CrmStorage", trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void NightlyRetrain_IsTimerOnTheConfiguredSchedule()
+    {
+        var trigger = Trigger("NightlyRetrain");
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%Nightly:Schedule%", trigger.GetProperty("schedule").GetString());
+        Assert.Equal("0 0 2 * * *", new Core.Scoring.NightlyOptions().Schedule);
+    }
+
+    [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["GetCustomer", "Health", "IngestQueue", "PostContacts", "PostTransactions"],
+            ["GetCustomer", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]

@@ -63,8 +63,7 @@ internal static class ClvCommand
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(file);
-        var purchases = new Dictionary<string, List<Purchase>>(StringComparer.Ordinal);
-        var seen = new HashSet<(string, string)>();
+        var purchases = new Dictionary<string, List<(string TransactionId, Purchase Purchase)>>(StringComparer.Ordinal);
         rejected = 0;
         using var text = file.OpenText();
         foreach (var item in reader.ReadTransactions(text))
@@ -75,19 +74,17 @@ internal static class ClvCommand
                 continue;
             }
 
-            if (!seen.Add((t.CustomerId, t.TransactionId)))
-            {
-                continue; // a repeated row is one purchase, as in storage
-            }
-
             if (!purchases.TryGetValue(t.CustomerId, out var list))
             {
                 purchases[t.CustomerId] = list = [];
             }
 
-            list.Add(new Purchase(t.Timestamp.UtcDateTime, (double)t.Amount));
+            list.Add((t.TransactionId, new Purchase(t.Timestamp.UtcDateTime, (double)t.Amount)));
         }
 
-        return [.. purchases.Select(pair => new CustomerHistory(pair.Key, pair.Value))];
+        // A repeated row is one purchase, as in storage; checked per customer, where lists are short.
+        return [.. purchases.Select(pair => new CustomerHistory(
+            pair.Key,
+            pair.Value.Count == 1 ? [pair.Value[0].Purchase] : pair.Value.DistinctBy(p => p.TransactionId, StringComparer.Ordinal).Select(p => p.Purchase)))];
     }
 }

@@ -30,7 +30,7 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
         var header = reader.ReadLine() ?? throw new CsvFormatException("The file is empty; expected a header line.");
         var names = new List<string>();
         CsvLine.TrySplit(header.TrimStart('\uFEFF'), names);
-        var columns = names.Select((name, i) => (name: name.Trim(), i)).ToDictionary(c => c.name, c => c.i, StringComparer.OrdinalIgnoreCase);
+        var columns = names.Select((name, i) => (name: name.Trim(), i)).DistinctBy(c => c.name, StringComparer.OrdinalIgnoreCase).ToDictionary(c => c.name, c => c.i, StringComparer.OrdinalIgnoreCase);
         var missing = required.Where(name => !columns.ContainsKey(name)).ToList();
         if (missing.Count > 0)
         {

@@ -15,7 +15,17 @@ public sealed class CustomerHistory
         ArgumentNullException.ThrowIfNull(purchases);
         CustomerId = customerId;
         var sorted = purchases.ToArray();
-        Array.Sort(sorted, static (x, y) => x.TimestampUtc.CompareTo(y.TimestampUtc));
+
+        // Exports usually list a customer's purchases in time order already; sort only when they are not.
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            if (sorted[i].TimestampUtc < sorted[i - 1].TimestampUtc)
+            {
+                Array.Sort(sorted, static (x, y) => x.TimestampUtc.CompareTo(y.TimestampUtc));
+                break;
+            }
+        }
+
         Purchases = sorted;
     }
 
