@@ -102,7 +102,8 @@ public sealed class QueueIngestProcessor(
     private async Task<QueueIngestResult> RejectMessageAsync(string message, string messageId, string kind, FieldError error, CancellationToken cancellationToken)
     {
         await rejected.RecordAsync([new RejectedItem(IngestSource.Queue, kind, messageId, 0, null, IngestStatus.Rejected, [error], message)], cancellationToken);
-        logger.LogWarning("Queue message {MessageId} rejected: {Field} {Reason}", messageId, error.Field, error.Message);
+        // The reason stays in the Rejected table: field names can echo caller data (attribute keys), logs must not.
+        logger.LogWarning("Queue message {MessageId} ({Kind}) rejected as a whole; see the Rejected table", messageId, kind);
         return new QueueIngestResult(0, 0, 0, 1);
     }
 
