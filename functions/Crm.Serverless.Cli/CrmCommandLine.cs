@@ -18,6 +18,7 @@ public static class CrmCommandLine
             ModelsCommand.Create(),
             ClvCommand.Create(),
             GenerateCommand.Create(),
+            EvaluateCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Crm.Serverless.Core.Import;
+using Crm.Serverless.Ml.Propensity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Crm.Serverless.Cli.Commands;
+
+/// <summary>
+/// <c>crm evaluate --transactions FILE --as-of DATE [--as-of DATE ...]</c>: trains both models as of each date on a
+/// CSV (no storage) and prints the holdout table beside the baselines, so anyone can judge the models on a shop.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var transactions = new Option<FileInfo>("--transactions") { Description = "Transactions CSV", Required = true };
+        var asOf = new Option<DateOnly[]>("--as-of")
+        {
+            Description = "As-of dates, YYYY-MM-DD; repeat the option for several",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var name = new Option<string?>("--name") { Description = "Data set name for the table (default: the file name)" };
+        var command = new Command("evaluate", "Train and evaluate both models at several as-of dates on a CSV; prints a markdown table.") { transactions, asOf, name };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var file = parse.GetValue(transactions)!;
+            if (!file.Exists)
+            {
+                await Console.Error.WriteLineAsync($"No such file: {file.FullName}");
+                return 1;
+            }
+
+            using var host = CliHost.Build();
+            var histories = ClvCommand.ReadHistories(host.Services.GetRequiredService<CsvItemReader>(), file, out _);
+            var dates = parse.GetValue(asOf)!.Select(d => d.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc));
+            var options = host.Services.GetRequiredService<IOptions<PropensityOptions>>().Value;
+            var rows = await Task.Run(() => PropensityEvaluationReport.Produce(parse.GetValue(name) ?? file.Name, histories, dates, options), cancellationToken);
+            Console.Write(PropensityEvaluationReport.ToMarkdown(rows));
+            return 0;
+        });
+        return command;
+    }
+}
