@@ -11,6 +11,7 @@ public static class FunctionsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<JsonBodyReader>();
+        builder.Services.AddSingleton<IngestHttpHandler>();
         return builder;
     }
 }

@@ -1,32 +1,15 @@
-using Crm.Serverless.Core.Ingestion;
-using Crm.Serverless.Core.Validation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Crm.Serverless.Functions.Http;
 
-public sealed class ContactsHttp(JsonBodyReader reader, IngestJsonParser parser, IngestService ingest)
+public sealed class ContactsHttp(IngestHttpHandler handler)
 {
     /// <summary>One contact or a batch of up to 500. Shop systems call it with the shop key.</summary>
     [Function("PostContacts")]
-    public async Task<IActionResult> Post(
+    public Task<IActionResult> Post(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "contacts")] HttpRequest request,
         CancellationToken cancellationToken)
-    {
-        var (body, error) = await reader.ReadAsync(request, cancellationToken);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var parsed = parser.ParseContacts(body);
-        if (parsed.BodyError is not null)
-        {
-            return IngestResponses.BodyError(request, parsed);
-        }
-
-        var outcomes = await ingest.IngestContactsAsync(parsed, IngestSource.Http, cancellationToken);
-        return IngestResponses.For(request, parsed.IsBatch, outcomes);
-    }
+        => handler.ContactsAsync(request, cancellationToken);
 }
