@@ -33,7 +33,8 @@ public static class QuintileScorer
         return scores;
     }
 
-    private static int CountBelow(double[] sorted, double value)
+    /// <summary>How many values of the sorted array are strictly below <paramref name="value"/>.</summary>
+    internal static int CountBelow(double[] sorted, double value)
     {
         int low = 0, high = sorted.Length;
         while (low < high)

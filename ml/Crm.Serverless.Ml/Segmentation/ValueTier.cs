@@ -25,31 +25,12 @@ public static class ValueTiers
         var tiers = new ValueTier[n];
         for (var i = 0; i < n; i++)
         {
-            var atLeastAsHigh = n - CountBelow(sorted, clv[i]);
+            var atLeastAsHigh = n - QuintileScorer.CountBelow(sorted, clv[i]);
             tiers[i] = atLeastAsHigh <= HighShare * n ? ValueTier.High
                 : atLeastAsHigh <= (HighShare + MediumShare) * n ? ValueTier.Medium
                 : ValueTier.Low;
         }
 
         return tiers;
-    }
-
-    private static int CountBelow(double[] sorted, double value)
-    {
-        int low = 0, high = sorted.Length;
-        while (low < high)
-        {
-            var middle = (low + high) >>> 1;
-            if (sorted[middle] < value)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle;
-            }
-        }
-
-        return low;
     }
 }
