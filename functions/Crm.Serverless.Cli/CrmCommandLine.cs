@@ -8,11 +8,12 @@ public static class CrmCommandLine
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, export).")
+        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, export, erase).")
         {
             DemoCommand.Create(),
             ImportCommand.Create(),
             ExportCommand.Create(),
+            EraseCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

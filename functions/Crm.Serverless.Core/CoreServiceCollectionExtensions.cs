@@ -14,7 +14,7 @@ namespace Crm.Serverless.Core;
 public static class CoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers storage, validation, ingestion and import. The Functions app, the CLI and the tests all call this,
+    /// Registers storage, validation, ingestion, import and the data-subject services (erase, access export). The Functions app, the CLI and the tests all call this,
     /// so they run the same services with the same options.
     /// </summary>
     public static IHostApplicationBuilder AddCrmCore(this IHostApplicationBuilder builder)
@@ -45,6 +45,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CustomerReader>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<Export.CustomerCsvExporter>();
+        services.AddSingleton<Privacy.CustomerPrivacyService>();
         return builder;
     }
 }

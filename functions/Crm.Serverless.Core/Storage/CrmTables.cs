@@ -17,7 +17,14 @@ public sealed class CrmTables(TableServiceClient tables, QueueServiceClient queu
     /// <summary>Where the Functions host moves a message after its last failed attempt.</summary>
     public QueueClient IngestPoisonQueue { get; } = queues.GetQueueClient(ingest.Value.QueueName + "-poison");
 
-    public IEnumerable<TableClient> AllTables => [Customers, Rejected];
+    /// <summary>
+    /// Every table keyed by <see cref="CrmKeys"/>: partition = the customer's shard, row key starting
+    /// <c>{customerId}|</c>. Erasure and the access export walk this list, so a table added here (a later Scores
+    /// table, say) is erased and exported without touching either; a customer-keyed table left out of it is not.
+    /// </summary>
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected];
+
+    public IEnumerable<TableClient> AllTables => CustomerKeyedTables;
 
     /// <summary>Idempotent; run once at start-up so no request on the hot path pays for it.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)

@@ -97,8 +97,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                var (from, to) = CrmKeys.CustomerRange(customers[i]);
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
+                var filter = CrmKeys.CustomerRangeFilter(customers[i]);
                 var rows = new List<TableEntity>();
                 await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
                 {
