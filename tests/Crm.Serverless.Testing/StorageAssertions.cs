@@ -71,17 +71,23 @@ public static class StorageRecount
            || value.Contains("\"" + customerId + "\"", StringComparison.Ordinal);
 
     /// <summary>
-    /// Row count and an order-independent SHA-256 over every purchase's key and content fields, so two stores
+    /// Row count and an order-independent SHA-256 over every purchase's key, payload hash and amount, so two stores
     /// with the same purchases compare equal however and in whatever order they were written.
     /// </summary>
     public static async Task<(int Purchases, string Checksum)> PurchaseChecksumAsync(TableClient customers)
     {
-        var lines = (await AllRowsAsync(customers))
-            .Where(row => !CrmKeys.IsCustomerRow(row.RowKey))
-            .Select(row => string.Join('\t', row.PartitionKey, row.RowKey, row.GetString(nameof(TransactionEntity.PayloadHash)), row.GetInt64(nameof(TransactionEntity.AmountScaled))))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        return (lines.Count, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines)))));
+        var rows = (await AllRowsAsync(customers)).Where(row => !CrmKeys.IsCustomerRow(row.RowKey)).ToList();
+        return (rows.Count, Checksum(rows.Select<TableEntity, (string, string, string?, long?)>(row => (row.PartitionKey, row.RowKey, row.GetString(nameof(TransactionEntity.PayloadHash)), row.GetInt64(nameof(TransactionEntity.AmountScaled))))));
+    }
+
+    /// <summary>The checksum <see cref="PurchaseChecksumAsync"/> must find when exactly these purchases are stored.</summary>
+    public static string ExpectedChecksum(IEnumerable<Core.Domain.Transaction> purchases)
+        => Checksum(purchases.Select(t => (PartitionKey: CrmKeys.PartitionOf(t.CustomerId), RowKey: CrmKeys.TransactionRow(t.CustomerId, t.TransactionId), Hash: (string?)PayloadHash.Of(t), Amount: (long?)Core.Domain.Money.ToScaled(t.Amount))));
+
+    private static string Checksum(IEnumerable<(string PartitionKey, string RowKey, string? Hash, long? Amount)> rows)
+    {
+        var lines = rows.Select(row => string.Join('\t', row.PartitionKey, row.RowKey, row.Hash, row.Amount)).Order(StringComparer.Ordinal);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 
     /// <summary>Every customer row's aggregates equal a recount of its purchase rows; returns the customers that differ.</summary>
