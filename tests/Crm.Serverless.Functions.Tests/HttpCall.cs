@@ -39,7 +39,7 @@ internal static class HttpCall
     /// Runs a function as the host would: an exception it throws goes through the same mapping the
     /// <see cref="Middleware.ExceptionMiddleware"/> applies (503 + Retry-After for storage outages, 500 otherwise).
     /// </summary>
-    public static async Task<Response> InvokeAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> function, string functionName = "test")
+    public static async Task<Response> InvokeAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> function, string functionName = "test", Action<Exception>? thrown = null)
     {
         IActionResult result;
         try
@@ -48,6 +48,7 @@ internal static class HttpCall
         }
         catch (Exception exception)
         {
+            thrown?.Invoke(exception);
             result = Middleware.ExceptionMiddleware.ToProblem(exception, request, "test-correlation", functionName, NullLogger.Instance);
         }
 

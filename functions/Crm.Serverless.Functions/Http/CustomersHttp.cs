@@ -30,7 +30,7 @@ public sealed class CustomersHttp(CustomerReader customers, CustomerPrivacyServi
 
     /// <summary>
     /// Erasure (GDPR Art. 17): every row holding the customer, in every customer-keyed table. 200 with the rows
-    /// deleted per table; idempotent, so a retried erase answers 200 with nothing left to delete.
+    /// deleted per table; 404 when nothing was held, which is also what a retried erase gets: the data is gone.
     /// </summary>
     [Function("DeleteCustomer")]
     public async Task<IActionResult> Delete(
@@ -43,7 +43,10 @@ public sealed class CustomersHttp(CustomerReader customers, CustomerPrivacyServi
             return invalid;
         }
 
-        return new ApiResult(StatusCodes.Status200OK, await privacy.EraseAsync(customerId, cancellationToken));
+        var report = await privacy.EraseAsync(customerId, cancellationToken);
+        return report.Total == 0
+            ? Problems.NotFound(request, "Nothing is held about a customer with this id; nothing was erased.")
+            : new ApiResult(StatusCodes.Status200OK, report);
     }
 
     /// <summary>Access (GDPR Art. 15): everything held about the customer, as JSON; 404 when nothing is held.</summary>
