@@ -8,7 +8,7 @@ public static class CrmCommandLine
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export).")
+        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export, erase).")
         {
             DemoCommand.Create(),
             ImportCommand.Create(),
@@ -19,6 +19,7 @@ public static class CrmCommandLine
             ClvCommand.Create(),
             GenerateCommand.Create(),
             EvaluateCommand.Create(),
+            EraseCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -15,7 +15,7 @@ namespace Crm.Serverless.Core;
 public static class CoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers storage, validation, ingestion and import. The Functions app, the CLI and the tests all call this,
+    /// Registers storage, validation, ingestion, import and the data-subject services (erase, access export). The Functions app, the CLI and the tests all call this,
     /// so they run the same services with the same options.
     /// </summary>
     public static IHostApplicationBuilder AddCrmCore(this IHostApplicationBuilder builder)
@@ -56,6 +56,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ShardScoreWriter>();
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();
+        services.AddSingleton<Privacy.CustomerPrivacyService>();
         return builder;
     }
 }

@@ -30,6 +30,8 @@ public class FunctionsMetadataTests
     [InlineData("PostTransactions", "transactions", "post", "Function")]
     [InlineData("PostContacts", "contacts", "post", "Function")]
     [InlineData("GetCustomer", "customers/{customerId}", "get", "Function")]
+    [InlineData("DeleteCustomer", "customers/{customerId}", "delete", "Function")]
+    [InlineData("ExportCustomer", "customers/{customerId}/export", "get", "Function")]
     [InlineData("Health", "health", "get", "Anonymous")]
     [InlineData("GetOpenApi", "openapi.yaml", "get", "Anonymous")]
     [InlineData("GetSegments", "segments", "get", "Function")]
@@ -78,14 +80,37 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["GetCustomer", "GetOpenApi", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
+            ["DeleteCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
     public void EveryFunctionButHealth_RequiresAKey()
-        => Assert.All(
-            Functions.Value.Keys.Where(name => name is not "Health" and not "GetOpenApi" && Trigger(name).GetProperty("type").GetString() == "httpTrigger"),
-            name => Assert.NotEqual("Anonymous", Trigger(name).GetProperty("authLevel").GetString()));
+    {
+        var http = Functions.Value.Keys.Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger").ToList();
+
+        // Every door that reads or writes customer data needs at least a function key; only the health probe and the
+        // API description are open.
+        Assert.Equal(["GetOpenApi", "Health"], http.Order(StringComparer.Ordinal).Where(name => Trigger(name).GetProperty("authLevel").GetString() == "Anonymous"));
+        Assert.All(
+            http.Where(name => name is not "Health" and not "GetOpenApi"),
+            name => Assert.Contains(Trigger(name).GetProperty("authLevel").GetString(), new[] { "Function", "Admin" }));
+        Assert.Superset(new HashSet<string> { "PostTransactions", "PostContacts", "GetCustomer", "DeleteCustomer", "ExportCustomer" }, http.ToHashSet());
+    }
+
+    [Fact]
+    public void CustomerRoutes_ExportIsItsOwnRouteAndDeleteSharesTheViewRouteByMethod()
+    {
+        // "customers/{customerId}/export" must not be swallowed by "customers/{customerId}", and GET and DELETE on
+        // the customer route must not overlap: each (route, method) pair belongs to exactly one function.
+        var pairs = Functions.Value.Keys
+            .Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger")
+            .SelectMany(name => Trigger(name).GetProperty("methods").EnumerateArray().Select(m => (Route: Trigger(name).GetProperty("route").GetString(), Method: m.GetString())))
+            .ToList();
+
+        Assert.Equal(pairs.Count, pairs.Distinct().Count());
+        Assert.Contains(("customers/{customerId}/export", "get"), pairs);
+        Assert.Contains(("customers/{customerId}", "delete"), pairs);
+    }
 
     [Fact]
     public void HostJson_BoundsQueueRetriesBeforePoison()

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Crm.Serverless.Functions.Tests;
 
@@ -11,20 +12,47 @@ namespace Crm.Serverless.Functions.Tests;
 internal static class HttpCall
 {
     public static HttpRequest Request(string method, string path, string? body = null, string? contentType = "application/json", long? contentLength = null)
+        => Request(method, path, body is null ? null : new MemoryStream(Encoding.UTF8.GetBytes(body)), contentType, contentLength ?? (body is null ? null : Encoding.UTF8.GetByteCount(body)));
+
+    /// <summary>A request over any body stream; a null <paramref name="contentLength"/> is a chunked body with no Content-Length.</summary>
+    public static HttpRequest Request(string method, string path, Stream? body, string? contentType, long? contentLength)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = method;
         context.Request.Path = path;
         if (body is not null)
         {
-            var bytes = Encoding.UTF8.GetBytes(body);
-            context.Request.Body = new MemoryStream(bytes);
-            context.Request.ContentLength = contentLength ?? bytes.Length;
+            context.Request.Body = body;
+            context.Request.ContentLength = contentLength;
+            if (contentLength is null)
+            {
+                context.Request.Headers.TransferEncoding = "chunked";
+            }
         }
 
         context.Request.ContentType = contentType;
         context.Response.Body = new MemoryStream();
         return context.Request;
+    }
+
+    /// <summary>
+    /// Runs a function as the host would: an exception it throws goes through the same mapping the
+    /// <see cref="Middleware.ExceptionMiddleware"/> applies (503 + Retry-After for storage outages, 500 otherwise).
+    /// </summary>
+    public static async Task<Response> InvokeAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> function, string functionName = "test", Action<Exception>? thrown = null)
+    {
+        IActionResult result;
+        try
+        {
+            result = await function(request);
+        }
+        catch (Exception exception)
+        {
+            thrown?.Invoke(exception);
+            result = Middleware.ExceptionMiddleware.ToProblem(exception, request, "test-correlation", functionName, NullLogger.Instance);
+        }
+
+        return await ExecuteAsync(result, request);
     }
 
     public static async Task<Response> ExecuteAsync(IActionResult result, HttpRequest request)

@@ -50,6 +50,37 @@ public class IngestQueueTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_InvalidUtf8Bytes_AreRejectedNotDecodedIntoAnIdNobodySent()
+    {
+        // Found by the hostile-input fuzzer: decoding replaced the bad bytes with U+FFFD and stored customer "\uFFFDc1".
+        await using var host = await azurite.StartHostAsync();
+        byte[] body = [.. "{\"type\":\"transaction\",\"data\":{\"transactionId\":\"t1\",\"customerId\":\""u8, 0xC3, 0x28, .. "c1\",\"timestamp\":\"2024-05-01T14:30:00Z\",\"amount\":1,\"currency\":\"USD\"}}"u8];
+
+        await host.Create<IngestQueueTrigger>().Run(QueuesModelFactory.QueueMessage("utf8", "pop", BinaryData.FromBytes(body), 1), CancellationToken.None);
+
+        Assert.Empty(await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Customers));
+        var rejected = Assert.Single(await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Rejected));
+        Assert.Equal("message: is not valid UTF-8", rejected.GetString("Reason"));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"\uD800","data":{}}""", "type")]
+    [InlineData("""{"type":"contact","data":{"customerId":"c1","attributes":{"\uD800":"x"}}}""", "message")]
+    [InlineData("""{"type":"transaction","data":{"transactionId":"t1","customerId":"a\udc00b","timestamp":"2024-05-01T14:30:00Z","amount":1,"currency":"USD"}}""", "customerId")]
+    public async Task Run_LoneSurrogateEscapes_AreRecordedAsRejectedNotThrown(string text, string field)
+    {
+        // Found by the fuzzer: System.Text.Json throws InvalidOperationException reading these, which made the
+        // message fail five times and land in the poison queue instead of the Rejected table.
+        await using var host = await azurite.StartHostAsync();
+
+        await host.Create<IngestQueueTrigger>().Run(Message(text, "surrogate"), CancellationToken.None);
+
+        var rejected = Assert.Single(await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Rejected));
+        Assert.Contains(field, rejected.GetString("Reason"), StringComparison.Ordinal);
+        Assert.Empty(await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Customers));
+    }
+
+    [Fact]
     public async Task Run_BatchWithBadAndConflictingItems_StoresGoodOnesAndRecordsTheRest()
     {
         await using var host = await azurite.StartHostAsync();

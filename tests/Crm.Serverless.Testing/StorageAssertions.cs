@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Storage;
 
@@ -41,4 +43,60 @@ public static class StorageRecount
                 },
                 StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// Rows anywhere in <paramref name="tables"/> that hold the customer: a key or value equal to the id, a row key
+    /// starting with <c>{id}|</c>, or the id as a JSON string inside a stored payload.
+    /// </summary>
+    public static async Task<List<(string Table, TableEntity Row)>> RowsHoldingAsync(IEnumerable<TableClient> tables, string customerId)
+    {
+        var found = new List<(string, TableEntity)>();
+        foreach (var table in tables)
+        {
+            foreach (var row in await AllRowsAsync(table))
+            {
+                if (((IDictionary<string, object>)row).Values.OfType<string>().Append(row.PartitionKey).Append(row.RowKey).Any(value => Holds(value, customerId)))
+                {
+                    found.Add((table.Name, row));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    public static bool Holds(string value, string customerId)
+        => value == customerId
+           || value.StartsWith(customerId + CrmKeys.Separator, StringComparison.Ordinal)
+           || value.Contains("\"" + customerId + "\"", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Row count and an order-independent SHA-256 over every purchase's key, payload hash and amount, so two stores
+    /// with the same purchases compare equal however and in whatever order they were written.
+    /// </summary>
+    public static async Task<(int Purchases, string Checksum)> PurchaseChecksumAsync(TableClient customers)
+    {
+        var rows = (await AllRowsAsync(customers)).Where(row => !CrmKeys.IsCustomerRow(row.RowKey)).ToList();
+        return (rows.Count, Checksum(rows.Select<TableEntity, (string, string, string?, long?)>(row => (row.PartitionKey, row.RowKey, row.GetString(nameof(TransactionEntity.PayloadHash)), row.GetInt64(nameof(TransactionEntity.AmountScaled))))));
+    }
+
+    /// <summary>The checksum <see cref="PurchaseChecksumAsync"/> must find when exactly these purchases are stored.</summary>
+    public static string ExpectedChecksum(IEnumerable<Core.Domain.Transaction> purchases)
+        => Checksum(purchases.Select(t => (PartitionKey: CrmKeys.PartitionOf(t.CustomerId), RowKey: CrmKeys.TransactionRow(t.CustomerId, t.TransactionId), Hash: (string?)PayloadHash.Of(t), Amount: (long?)Core.Domain.Money.ToScaled(t.Amount))));
+
+    private static string Checksum(IEnumerable<(string PartitionKey, string RowKey, string? Hash, long? Amount)> rows)
+    {
+        var lines = rows.Select(row => string.Join('\t', row.PartitionKey, row.RowKey, row.Hash, row.Amount)).Order(StringComparer.Ordinal);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
+    }
+
+    /// <summary>Every customer row's aggregates equal a recount of its purchase rows; returns the customers that differ.</summary>
+    public static async Task<List<string>> AggregateMismatchesAsync(TableClient customers)
+        => [.. (await RecountAsync(customers))
+            .Where(pair => pair.Value.Customer is not { } c
+                || c.PurchaseCount != pair.Value.Purchases
+                || c.TotalAmountScaled != pair.Value.TotalScaled
+                || c.FirstPurchaseAt != pair.Value.First
+                || c.LastPurchaseAt != pair.Value.Last)
+            .Select(pair => pair.Key)];
 }

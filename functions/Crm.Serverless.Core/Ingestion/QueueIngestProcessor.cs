@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Core.Validation;
@@ -27,6 +28,20 @@ public sealed class QueueIngestProcessor(
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = IngestJsonParser.MaxDepth, AllowDuplicateProperties = false };
 
+    /// <summary>
+    /// A message as it comes off the queue. Bytes that are not valid UTF-8 are refused: decoding would turn them
+    /// into U+FFFD silently and store ids the shop never sent (the HTTP door refuses the same bytes with a 400).
+    /// </summary>
+    public Task<QueueIngestResult> ProcessAsync(ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken)
+    {
+        if (!Utf8.IsValid(body.Span))
+        {
+            return RejectMessageAsync(Encoding.UTF8.GetString(body.Span), messageId, "unknown", new FieldError("message", "is not valid UTF-8"), cancellationToken);
+        }
+
+        return ProcessAsync(Encoding.UTF8.GetString(body.Span), messageId, cancellationToken);
+    }
+
     public async Task<QueueIngestResult> ProcessAsync(string message, string messageId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -39,6 +54,11 @@ public sealed class QueueIngestProcessor(
         {
             return await RejectMessageAsync(message, messageId, "unknown", new FieldError("message", "is not valid JSON"), cancellationToken);
         }
+        catch (InvalidOperationException)
+        {
+            // Thrown by the duplicate-property check for a property name with a lone surrogate escape.
+            return await RejectMessageAsync(message, messageId, "unknown", new FieldError("message", "has a property name that " + JsonText.InvalidMessage), cancellationToken);
+        }
 
         using (document)
         {
@@ -50,7 +70,11 @@ public sealed class QueueIngestProcessor(
                 return await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", $"is required: \"{TransactionType}\" or \"{ContactType}\""), cancellationToken);
             }
 
-            var type = typeElement.GetString();
+            if (!JsonText.TryGetString(typeElement, out var type))
+            {
+                return await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", JsonText.InvalidMessage), cancellationToken);
+            }
+
             if (!root.TryGetProperty("data", out var data))
             {
                 return await RejectMessageAsync(message, messageId, type ?? "unknown", new FieldError("data", "is required: one item or an array of items"), cancellationToken);

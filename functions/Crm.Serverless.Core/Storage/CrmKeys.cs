@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure.Data.Tables;
 
 namespace Crm.Serverless.Core.Storage;
 
@@ -50,6 +51,14 @@ public static class CrmKeys
 
     /// <summary>Inclusive start and exclusive end of every row key of one customer.</summary>
     public static (string From, string To) CustomerRange(string customerId) => (customerId + Separator, customerId + SeparatorSuccessor);
+
+    /// <summary>The query filter for every row of one customer in a customer-keyed table: one range of one partition.</summary>
+    public static string CustomerRangeFilter(string customerId)
+    {
+        var partition = PartitionOf(customerId);
+        var (from, to) = CustomerRange(customerId);
+        return TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
+    }
 
     /// <summary>Customer ids never contain the separator, so a customer row has exactly one, at the end.</summary>
     public static bool IsCustomerRow(string rowKey) => rowKey.IndexOf(Separator, StringComparison.Ordinal) == rowKey.Length - 1;

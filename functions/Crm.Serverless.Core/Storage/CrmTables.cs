@@ -39,7 +39,14 @@ public sealed class CrmTables(
 
     public BlobContainerClient RunResults { get; } = blobs.GetBlobContainerClient(storage.Value.RunsContainer);
 
-    public IEnumerable<TableClient> AllTables => [Customers, Rejected, Scores, Runs];
+    /// <summary>
+    /// Every table keyed by <see cref="CrmKeys"/>: partition = the customer's shard, row key starting
+    /// <c>{customerId}|</c>. Erasure and the access export walk this list, so a customer-keyed table left out of it
+    /// is neither erased nor exported.
+    /// </summary>
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores];
+
+    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs];
 
     public IEnumerable<QueueClient> AllQueues => [IngestQueue, IngestPoisonQueue, ScoreQueue, ScorePoisonQueue];
 

@@ -110,6 +110,22 @@ public static class EntityMapper
         };
     }
 
+    /// <summary>A purchase row as the customer sees it in an access export.</summary>
+    public static PurchaseRecord ToPurchaseRecord(TableEntity row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var itemsJson = row.GetString(nameof(TransactionEntity.ItemsJson));
+        return new PurchaseRecord(
+            row.GetString(nameof(TransactionEntity.TransactionId)) ?? row.RowKey[(row.RowKey.IndexOf(CrmKeys.Separator, StringComparison.Ordinal) + 1)..],
+            row.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt)) ?? default,
+            Money.FromScaled(row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0),
+            row.GetString(nameof(TransactionEntity.Currency)) ?? "",
+            row.GetInt32(nameof(TransactionEntity.Quantity)),
+            itemsJson is null ? [] : JsonSerializer.Deserialize<List<LineItem>>(itemsJson, Json)!,
+            row.GetString(nameof(TransactionEntity.Source)),
+            row.GetDateTimeOffset(nameof(TransactionEntity.ReceivedAt)));
+    }
+
     public static CustomerView ToView(CustomerEntity customer, string currency, CustomerScore? scores = null)
     {
         ArgumentNullException.ThrowIfNull(customer);

@@ -50,6 +50,56 @@ public sealed class RejectedItemStore(CrmTables tables, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// Unattributed records (a message that was not JSON, had no type, or was refused whole) that mention the
+    /// customer in their payload: they hold the customer's data too, so erasure and the access export include them.
+    /// One partition, read in pages and matched here, because Table Storage cannot filter on a substring.
+    /// </summary>
+    public async IAsyncEnumerable<TableEntity> UnattributedMentioningAsync(string customerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UnattributedPartition}");
+        await foreach (var row in tables.Rejected.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            if (Mentions(row.GetString("Payload"), customerId))
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a payload names the id as a JSON string, raw or escaped. Matching the quoted form keeps "c1" from
+    /// matching "c10"; a payload that is not JSON at all is matched on the bare id, erring towards erasure.
+    /// </summary>
+    public static bool Mentions(string? payload, string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        if (payload is null)
+        {
+            return false;
+        }
+
+        var quoted = "\"" + customerId + "\"";
+        var escaped = JsonSerializer.Serialize(customerId);
+        var isJson = payload.TrimStart().StartsWith('{') || payload.TrimStart().StartsWith('[');
+        return payload.Contains(quoted, StringComparison.Ordinal)
+            || payload.Contains(escaped, StringComparison.Ordinal)
+            || (!isJson && payload.Contains(customerId, StringComparison.Ordinal));
+    }
+
+    public static RejectedRecord ToRecord(TableEntity row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new RejectedRecord(
+            row.GetString("Source"),
+            row.GetString("Kind"),
+            row.GetString("Reference"),
+            row.GetString("Status"),
+            row.GetString("Reason"),
+            row.GetString("Payload"),
+            row.GetDateTimeOffset("RejectedAt"));
+    }
+
     private static TableEntity ToEntity(RejectedItem item, DateTimeOffset now)
     {
         var attributed = item.CustomerId is { } id && Validation.KeyRules.CheckId(id, isCustomerId: true) is null;

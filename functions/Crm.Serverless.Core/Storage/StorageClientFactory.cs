@@ -4,6 +4,7 @@ using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Serverless.Core.Storage;
 
@@ -20,11 +21,14 @@ public sealed class StorageClientFactory
     private readonly Uri? _blobUri;
     private readonly TokenCredential? _credential;
     private readonly StorageRequestCounter _counter;
+    private readonly StorageOptions _options;
 
-    public StorageClientFactory(IConfiguration configuration, StorageRequestCounter counter)
+    public StorageClientFactory(IConfiguration configuration, IOptions<StorageOptions> options, StorageRequestCounter counter)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
         _counter = counter;
+        _options = options.Value;
         var section = configuration.GetSection(StorageOptions.ConnectionName);
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
@@ -43,8 +47,7 @@ public sealed class StorageClientFactory
 
     public TableServiceClient CreateTableServiceClient()
     {
-        var options = new TableClientOptions();
-        options.AddPolicy(_counter, HttpPipelinePosition.PerRetry);
+        var options = Configure(new TableClientOptions());
         return _connectionString is not null
             ? new TableServiceClient(_connectionString, options)
             : new TableServiceClient(_tableUri, _credential, options);
@@ -52,8 +55,7 @@ public sealed class StorageClientFactory
 
     public QueueServiceClient CreateQueueServiceClient()
     {
-        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
-        options.AddPolicy(_counter, HttpPipelinePosition.PerRetry);
+        var options = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         return _connectionString is not null
             ? new QueueServiceClient(_connectionString, options)
             : new QueueServiceClient(_queueUri, _credential, options);
@@ -61,11 +63,22 @@ public sealed class StorageClientFactory
 
     public BlobServiceClient CreateBlobServiceClient()
     {
-        var options = new BlobClientOptions();
-        options.AddPolicy(_counter, HttpPipelinePosition.PerRetry);
+        var options = Configure(new BlobClientOptions());
         return _connectionString is not null
             ? new BlobServiceClient(_connectionString, options)
             : new BlobServiceClient(_blobUri, _credential, options);
+    }
+
+    /// <summary>The same retry policy and request counter on every client.</summary>
+    private T Configure<T>(T options)
+        where T : ClientOptions
+    {
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.MaxRetries = _options.RetryMaxAttempts;
+        options.Retry.Delay = _options.RetryDelay;
+        options.Retry.NetworkTimeout = _options.NetworkTimeout;
+        options.AddPolicy(_counter, HttpPipelinePosition.PerRetry);
+        return options;
     }
 
     private static Uri ReadUri(IConfigurationSection section, string key)

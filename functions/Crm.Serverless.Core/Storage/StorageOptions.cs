@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Crm.Serverless.Core.Storage;
 
-/// <summary>Names of the app's tables, bound from the "Storage" section. The connection itself is "CrmStorage".</summary>
+/// <summary>Names of the app's tables and the storage clients' retry policy, bound from the "Storage" section. The connection itself is "CrmStorage".</summary>
 public sealed class StorageOptions
 {
     public const string Section = "Storage";
@@ -27,4 +27,19 @@ public sealed class StorageOptions
 
     /// <summary>Per-run scoring hand-offs: one blob of results per shard.</summary>
     public string RunsContainer => (TablePrefix + "runs").ToLowerInvariant();
+
+    /// <summary>
+    /// Retries the storage SDK makes before a call fails (exponential back-off from <see cref="RetryDelay"/>).
+    /// The SDK defaults suit Azure; tests that stop storage on purpose lower them so an outage surfaces in
+    /// milliseconds, not the default ~6 s per call.
+    /// </summary>
+    [Range(0, 10)]
+    public int RetryMaxAttempts { get; set; } = 3;
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(0.8);
+
+    /// <summary>How long one storage request may take before it is abandoned (and retried).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(100);
 }

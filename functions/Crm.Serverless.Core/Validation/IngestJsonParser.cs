@@ -49,6 +49,12 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
         {
             return new ParsedBody<T>(false, [], new FieldError("body", "is not valid JSON: " + DescribeJsonError(exception)));
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-property check decodes every property name while parsing; a lone surrogate escape in
+            // one throws this rather than a JsonException.
+            return new ParsedBody<T>(false, [], new FieldError("body", "has a property name that " + JsonText.InvalidMessage));
+        }
     }
 
     private ParsedBody<T> Parse<T>(JsonElement root, Func<JsonElement, int, string, ParsedItem<T>> read)
@@ -93,6 +99,12 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
         if (element.ValueKind != JsonValueKind.Object)
         {
             return new ParsedItem<Transaction>(index, null, null, null, [new FieldError(prefix.TrimEnd('.').Length == 0 ? "body" : prefix.TrimEnd('.'), "must be a JSON object")]);
+        }
+
+        // Text that cannot be decoded would throw wherever it is read; refuse the item before reading any of it.
+        if (JsonText.FindInvalid(element, prefix) is { } invalid)
+        {
+            return new ParsedItem<Transaction>(index, null, null, null, [invalid]);
         }
 
         var reader = new JsonFieldReader(element, prefix, errors);
@@ -146,6 +158,12 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
         if (element.ValueKind != JsonValueKind.Object)
         {
             return new ParsedItem<Contact>(index, null, null, null, [new FieldError(prefix.TrimEnd('.').Length == 0 ? "body" : prefix.TrimEnd('.'), "must be a JSON object")]);
+        }
+
+        // Text that cannot be decoded would throw wherever it is read; refuse the item before reading any of it.
+        if (JsonText.FindInvalid(element, prefix) is { } invalid)
+        {
+            return new ParsedItem<Contact>(index, null, null, null, [invalid]);
         }
 
         var reader = new JsonFieldReader(element, prefix, errors);

@@ -118,9 +118,14 @@ internal sealed class JsonFieldReader(JsonElement element, string prefix, List<F
             return null;
         }
 
-        // Lone surrogates decode to U+FFFD silently; anything still this long is not a field, it is an attack.
-        var text = value.GetString()!;
-        if (text.Length > MaxStringLength)
+        if (!JsonText.TryGetString(value, out var text))
+        {
+            errors.Add(new FieldError(Field(name), JsonText.InvalidMessage));
+            return null;
+        }
+
+        // Anything this long is not a field, it is an attack.
+        if (text!.Length > MaxStringLength)
         {
             errors.Add(new FieldError(Field(name), $"must be at most {MaxStringLength} characters"));
             return null;

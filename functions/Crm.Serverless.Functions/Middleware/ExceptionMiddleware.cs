@@ -1,4 +1,5 @@
 using Crm.Serverless.Functions.Http;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
@@ -34,19 +35,26 @@ public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : I
         }
         catch (Exception exception) when (http is not null && !http.Response.HasStarted)
         {
-            ApiResult result;
-            if (StorageFailure.IsTransient(exception))
-            {
-                logger.LogWarning("Storage unavailable in {Function}: {ExceptionType}", context.FunctionDefinition.Name, exception.GetType().Name);
-                result = Problems.StorageUnavailable(http.Request, StorageFailure.RetryAfterSeconds);
-            }
-            else
-            {
-                logger.LogError(exception, "Unhandled error in {Function}", context.FunctionDefinition.Name);
-                result = Problems.Unexpected(http.Request, correlationId);
-            }
-
+            var result = ToProblem(exception, http.Request, correlationId, context.FunctionDefinition.Name, logger);
             await result.ExecuteResultAsync(new ActionContext(http, new RouteData(), new ActionDescriptor()));
         }
+    }
+
+    /// <summary>
+    /// The one mapping from an exception an HTTP function threw to its response. Separate from <see cref="Invoke"/>
+    /// only so tests can drive it with a real request while storage is down, without a FunctionContext.
+    /// </summary>
+    public static ApiResult ToProblem(Exception exception, HttpRequest request, string correlationId, string functionName, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (StorageFailure.IsTransient(exception))
+        {
+            logger.LogWarning("Storage unavailable in {Function}: {ExceptionType}", functionName, exception.GetType().Name);
+            return Problems.StorageUnavailable(request, StorageFailure.RetryAfterSeconds);
+        }
+
+        logger.LogError(exception, "Unhandled error in {Function}", functionName);
+        return Problems.Unexpected(request, correlationId);
     }
 }

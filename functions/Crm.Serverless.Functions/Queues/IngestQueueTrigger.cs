@@ -17,6 +17,6 @@ public sealed class IngestQueueTrigger(QueueIngestProcessor processor)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return processor.ProcessAsync(message.Body.ToString(), message.MessageId, cancellationToken);
+        return processor.ProcessAsync(message.Body.ToMemory(), message.MessageId, cancellationToken);
     }
 }

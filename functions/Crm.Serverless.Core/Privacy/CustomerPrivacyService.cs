@@ -1,0 +1,169 @@
+using Azure;
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Core.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Crm.Serverless.Core.Privacy;
+
+/// <summary>
+/// The data subject's rights over what the app holds: erasure (GDPR Art. 17) and access (Art. 15). Both walk
+/// <see cref="CrmTables.CustomerKeyedTables"/> with the customer's one row range, plus the unattributed
+/// rejected records that mention the customer, so the HTTP function and the CLI erase and export the same rows.
+/// </summary>
+public sealed class CustomerPrivacyService(
+    CrmTables tables,
+    RejectedItemStore rejected,
+    TimeProvider clock,
+    IOptions<IngestOptions> options,
+    ILogger<CustomerPrivacyService> logger)
+{
+    private const int MaxBatch = 100;
+
+    /// <summary>A concurrent writer can add rows while an erase runs; after this many passes the erase gives up loudly.</summary>
+    private const int MaxPasses = 10;
+
+    private static readonly string[] KeysOnly = ["PartitionKey", "RowKey"];
+
+    /// <summary>Deletes every row holding the customer, in 100-entity batches; erasing an unknown customer deletes nothing.</summary>
+    public async Task<ErasureReport> EraseAsync(string customerId, CancellationToken cancellationToken)
+    {
+        RequireValid(customerId);
+        var deleted = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var table in tables.CustomerKeyedTables)
+        {
+            deleted[table.Name] = await DeleteAllAsync(table, ct => CustomerKeysAsync(table, customerId, ct), cancellationToken);
+        }
+
+        deleted[tables.Rejected.Name] += await DeleteAllAsync(tables.Rejected, ct => rejected.UnattributedMentioningAsync(customerId, ct), cancellationToken);
+        var report = new ErasureReport(customerId, deleted);
+
+        // The id is not logged: after an erasure the log should not be the one place still naming the customer.
+        logger.LogInformation("Erased a customer in partition {Partition}: {Rows} rows deleted", CrmKeys.PartitionOf(customerId), report.Total);
+        return report;
+    }
+
+    /// <summary>Everything held about the customer, or null when nothing is.</summary>
+    public async Task<CustomerDataExport?> ExportAsync(string customerId, CancellationToken cancellationToken)
+    {
+        RequireValid(customerId);
+        ContactView? contact = null;
+        PurchaseSummary? summary = null;
+        var purchases = new List<PurchaseRecord>();
+        var rejectedItems = new List<RejectedRecord>();
+        var other = new Dictionary<string, IReadOnlyList<IReadOnlyDictionary<string, object?>>>(StringComparer.Ordinal);
+        foreach (var table in tables.CustomerKeyedTables)
+        {
+            var rows = new List<TableEntity>();
+            await foreach (var row in table.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), maxPerPage: 1000, cancellationToken: cancellationToken))
+            {
+                rows.Add(row);
+            }
+
+            if (table == tables.Customers)
+            {
+                foreach (var row in rows)
+                {
+                    if (CrmKeys.IsCustomerRow(row.RowKey))
+                    {
+                        var view = EntityMapper.ToView(EntityMapper.ToCustomer(row), options.Value.ReportingCurrency);
+                        (contact, summary) = (view.Contact, view.Purchases);
+                    }
+                    else
+                    {
+                        purchases.Add(EntityMapper.ToPurchaseRecord(row));
+                    }
+                }
+            }
+            else if (table == tables.Rejected)
+            {
+                rejectedItems.AddRange(rows.Select(RejectedItemStore.ToRecord));
+            }
+            else if (rows.Count > 0)
+            {
+                other[table.Name] = [.. rows.Select(AsProperties)];
+            }
+        }
+
+        await foreach (var row in rejected.UnattributedMentioningAsync(customerId, cancellationToken))
+        {
+            rejectedItems.Add(RejectedItemStore.ToRecord(row));
+        }
+
+        if (summary is null && purchases.Count == 0 && rejectedItems.Count == 0 && other.Count == 0)
+        {
+            return null;
+        }
+
+        return new CustomerDataExport(customerId, clock.GetUtcNow(), contact, summary, purchases, rejectedItems, other);
+    }
+
+    private static void RequireValid(string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+
+        // An id that could not be stored cannot be held; refusing it also keeps a crafted id from widening the range.
+        if (KeyRules.CheckId(customerId, isCustomerId: true) is { } problem)
+        {
+            throw new ArgumentException($"The customer id {problem}.", nameof(customerId));
+        }
+    }
+
+    private static async IAsyncEnumerable<TableEntity> CustomerKeysAsync(TableClient table, string customerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in table.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), maxPerPage: 1000, select: KeysOnly, cancellationToken: cancellationToken))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// Reads the keys, deletes them in batches of one partition, and reads again until nothing is left: a batch that
+    /// meets a row someone else deleted (404) fails whole and is simply re-planned, and rows added meanwhile are caught.
+    /// </summary>
+    private static async Task<int> DeleteAllAsync(TableClient table, Func<CancellationToken, IAsyncEnumerable<TableEntity>> query, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        for (var pass = 1; ; pass++)
+        {
+            var keys = new List<TableEntity>();
+            await foreach (var row in query(cancellationToken))
+            {
+                keys.Add(new TableEntity(row.PartitionKey, row.RowKey));
+            }
+
+            if (keys.Count == 0)
+            {
+                return deleted;
+            }
+
+            if (pass > MaxPasses)
+            {
+                throw new RequestFailedException(503, $"Rows kept arriving in {table.Name} while erasing; try again.");
+            }
+
+            foreach (var partition in keys.GroupBy(key => key.PartitionKey, StringComparer.Ordinal))
+            {
+                foreach (var chunk in partition.Chunk(MaxBatch))
+                {
+                    try
+                    {
+                        await table.SubmitTransactionAsync(chunk.Select(key => new TableTransactionAction(TableTransactionActionType.Delete, key, ETag.All)), cancellationToken);
+                        deleted += chunk.Length;
+                    }
+                    catch (TableTransactionFailedException exception) when (exception.Status == 404)
+                    {
+                        // Someone deleted one of these rows first; the next pass reads what is really left.
+                    }
+                }
+            }
+        }
+    }
+
+    private static Dictionary<string, object?> AsProperties(TableEntity row)
+        => row.Where(pair => pair.Key is not ("odata.etag" or "PartitionKey"))
+            .ToDictionary(pair => pair.Key, pair => (object?)pair.Value, StringComparer.Ordinal);
+}
