@@ -56,6 +56,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ShardScoreWriter>();
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();
+        services.AddSingleton<Reporting.RunReportBuilder>();
+        services.AddSingleton<Reporting.RunReportStore>();
         return builder;
     }
 }
