@@ -8,7 +8,7 @@ public static class CrmCommandLine
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export).")
+        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export, report).")
         {
             DemoCommand.Create(),
             ImportCommand.Create(),
@@ -18,6 +18,7 @@ public static class CrmCommandLine
             ModelsCommand.Create(),
             ClvCommand.Create(),
             GenerateCommand.Create(),
+            ReportCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }
