@@ -33,6 +33,7 @@ public class FunctionsMetadataTests
     [InlineData("Health", "health", "get", "Anonymous")]
     [InlineData("GetSegments", "segments", "get", "Function")]
     [InlineData("GetSegmentCustomers", "segments/{name}/customers", "get", "Function")]
+    [InlineData("GetReport", "report", "get", "Function")]
     public void HttpFunction_HasRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -77,7 +78,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["GetCustomer", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
+            ["GetCustomer", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
