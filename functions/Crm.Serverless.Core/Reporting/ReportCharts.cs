@@ -205,7 +205,13 @@ public static partial class ReportCharts
             index++;
         }
 
-        plot.Axes.DateTimeTicksBottom();
+        var dates = plot.Axes.DateTimeTicksBottom();
+        if (dates.TickGenerator is ScottPlot.TickGenerators.DateTimeAutomatic automatic)
+        {
+            // ISO dates: the report is read in more than one locale.
+            automatic.LabelFormatter = date => date.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        }
+
         plot.XLabel("registered (UTC)");
         plot.YLabel("holdout AUC");
         plot.ShowLegend(Alignment.LowerLeft);
