@@ -8,7 +8,7 @@ public static class CrmCommandLine
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export, erase).")
+        var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export, report, erase).")
         {
             DemoCommand.Create(),
             ImportCommand.Create(),
@@ -20,6 +20,7 @@ public static class CrmCommandLine
             GenerateCommand.Create(),
             EvaluateCommand.Create(),
             EraseCommand.Create(),
+            ReportCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -71,17 +71,20 @@ public sealed class DemoCommandTests(AzuriteFixture azurite) : IDisposable
 
         await File.WriteAllLinesAsync(data, lines);
         var export = Path.Combine(_folder, "scored.csv");
+        var report = Path.Combine(_folder, "report.html");
         Environment.SetEnvironmentVariable("Storage__TablePrefix", host.Id);
         Environment.SetEnvironmentVariable("Ingest__QueueName", host.Id + "-ingest");
         Environment.SetEnvironmentVariable("Nightly__ShardQueueName", host.Id + "-score");
         try
         {
-            var result = await RunAsync("demo", "--transactions", data, "--as-of", "1998-03-31", "--export", export);
+            var result = await RunAsync("demo", "--transactions", data, "--as-of", "1998-03-31", "--export", export, "--report", report);
 
             Assert.Equal(0, result.ExitCode);
             Assert.Contains("as of 1998-03-31", result.Output, StringComparison.Ordinal);
             Assert.Contains("recency baseline", result.Output, StringComparison.Ordinal);
             Assert.Contains("Champions", result.Output, StringComparison.Ordinal);
+            Assert.Contains("as of 1998-03-31: " + report, result.Output, StringComparison.Ordinal);
+            Assert.Contains("<svg", await File.ReadAllTextAsync(report), StringComparison.Ordinal);
             var rows = (await File.ReadAllLinesAsync(export)).Select(line => line.Split(',')).ToList();
             var header = rows[0].ToList();
             var data_ = rows.Skip(1).ToList();

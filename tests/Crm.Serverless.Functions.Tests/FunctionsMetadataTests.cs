@@ -36,6 +36,7 @@ public class FunctionsMetadataTests
     [InlineData("GetOpenApi", "openapi.yaml", "get", "Anonymous")]
     [InlineData("GetSegments", "segments", "get", "Function")]
     [InlineData("GetSegmentCustomers", "segments/{name}/customers", "get", "Function")]
+    [InlineData("GetReport", "report", "get", "Function")]
     public void HttpFunction_HasRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -80,7 +81,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["DeleteCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
+            ["DeleteCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]

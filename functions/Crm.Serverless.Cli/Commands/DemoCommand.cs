@@ -20,21 +20,22 @@ internal static class DemoCommand
         var contacts = new Option<FileInfo?>("--contacts") { Description = "Contacts CSV" };
         var asOf = AsOfOption.Create();
         var export = new Option<FileInfo?>("--export") { Description = "Write per-customer results to this CSV file" };
-        var command = new Command("demo", "Run the pipeline end to end on Azurite: import, train, score, segment, export.")
+        var report = new Option<FileInfo?>("--report") { Description = $"Write the run's HTML report here (default: {ReportCommand.DefaultPath})" };
+        var command = new Command("demo", "Run the pipeline end to end on Azurite: import, train, score, segment, export, report.")
         {
-            transactions, contacts, asOf, export,
+            transactions, contacts, asOf, export, report,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var root = CliHost.RepositoryRoot();
             var transactionsFile = parse.GetValue(transactions) ?? new FileInfo(Path.Combine(root, DefaultDataset));
-            await RunAsync(root, transactionsFile, parse.GetValue(contacts), parse.GetValue(asOf), parse.GetValue(export), cancellationToken);
+            await RunAsync(root, transactionsFile, parse.GetValue(contacts), parse.GetValue(asOf), parse.GetValue(export), parse.GetValue(report) ?? ReportCommand.DefaultFile(), cancellationToken);
             return 0;
         });
         return command;
     }
 
-    private static async Task RunAsync(string root, FileInfo transactions, FileInfo? contacts, DateOnly? asOf, FileInfo? export, CancellationToken cancellationToken)
+    private static async Task RunAsync(string root, FileInfo transactions, FileInfo? contacts, DateOnly? asOf, FileInfo? export, FileInfo report, CancellationToken cancellationToken)
     {
         Console.WriteLine("Crm.Serverless demo");
         var started = await AzuriteLauncher.EnsureRunningAsync(root, Console.Out, cancellationToken);
@@ -49,12 +50,14 @@ internal static class DemoCommand
         try
         {
             await TrainCommand.RunAsync(host.Services, asOf, train: true, cancellationToken);
+            await ReportCommand.WriteAsync(host.Services, report, rebuild: false, cancellationToken);
         }
         catch (InsufficientDataException exception)
         {
             // The import stands; a shop this small just cannot be modelled yet.
             Console.WriteLine("Not scored: " + exception.Message);
         }
+
         if (export is not null)
         {
             await ExportCommand.RunAsync(host.Services, export, null, cancellationToken);

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -9,15 +10,23 @@ public sealed record ShardMessage(string RunId, int Shard);
 
 /// <summary>
 /// Writes one shard's scores to the Scores table in 100-entity batches. Idempotent: a retried shard upserts the
-/// same rows again, a shard already marked done is skipped, and a run already complete is left alone.
+/// same rows again, a shard already marked done is skipped, and a run already complete is left alone. The shard that
+/// completes the run publishes its report; a redelivered message finishes that job if the first attempt died in it.
 /// </summary>
-public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, ILogger<ShardScoreWriter> logger)
+public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, RunReportStore reports, ILogger<ShardScoreWriter> logger)
 {
     public async Task<int> ProcessAsync(ShardMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var run = await runs.GetAsync(message.RunId, cancellationToken);
-        if (run is null || run.Status == RunStatus.Complete || await runs.IsShardDoneAsync(message.RunId, message.Shard, cancellationToken))
+        if (run is { Status: RunStatus.Complete })
+        {
+            await reports.EnsurePublishedAsync(run, cancellationToken);
+            logger.LogInformation("Shard {Shard} of run {RunId} needs no work", message.Shard, message.RunId);
+            return 0;
+        }
+
+        if (run is null || await runs.IsShardDoneAsync(message.RunId, message.Shard, cancellationToken))
         {
             logger.LogInformation("Shard {Shard} of run {RunId} needs no work", message.Shard, message.RunId);
             return 0;
@@ -30,6 +39,11 @@ public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, ILogger<Sh
         }
 
         var completed = await runs.MarkShardDoneAsync(message.RunId, message.Shard, scores.Length, cancellationToken);
+        if (completed)
+        {
+            await reports.PublishAsync((await runs.GetAsync(message.RunId, cancellationToken))!, cancellationToken);
+        }
+
         logger.LogInformation("Shard {Shard} of run {RunId}: {Customers} scores written; run complete: {Completed}", message.Shard, message.RunId, scores.Length, completed);
         return scores.Length;
     }
