@@ -39,6 +39,9 @@ public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, RunReportS
         }
 
         var completed = await runs.MarkShardDoneAsync(message.RunId, message.Shard, scores.Length, cancellationToken);
+
+        // The scores live in the table now; the hand-off holds customer data that an erasure would not reach.
+        await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(message.RunId, message.Shard)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
         if (completed)
         {
             await reports.PublishAsync((await runs.GetAsync(message.RunId, cancellationToken))!, cancellationToken);
