@@ -20,7 +20,7 @@ public sealed class RunReportBuilder(
     RejectedItemStore rejected,
     ModelRegistry registry,
     ClvService clv,
-    CrmTables tables,
+    SegmentReader scores,
     TimeProvider clock,
     ILogger<RunReportBuilder> logger)
 {
@@ -142,15 +142,20 @@ public sealed class RunReportBuilder(
         throw new InvalidOperationException($"The model's baseline uses '{featureName}', which is not a feature of this build.");
     }
 
-    /// <summary>The run's own CLV values from its shard hand-offs; the Scores table may already hold a later run.</summary>
+    /// <summary>
+    /// The run's own CLV values from the Scores table (rows carry their run id). The shard hand-offs are deleted once
+    /// written, so that an erasure reaches every copy; a rebuilt report of an older run counts only the customers
+    /// no later run has rescored.
+    /// </summary>
     private async Task<double[]> ReadClvAsync(RunRecord run, CancellationToken cancellationToken)
     {
-        var values = new ConcurrentBag<double[]>();
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, run.Shards),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (shard, ct) => values.Add([.. (await ScoringRunService.ReadShardAsync(tables, run.RunId, shard, ct)).Select(s => s.Clv)]));
-        return [.. values.SelectMany(v => v)];
+        var values = new List<double>(run.Customers);
+        await foreach (var score in scores.StreamAsync(run, null, cancellationToken))
+        {
+            values.Add(score.Clv);
+        }
+
+        return [.. values];
     }
 
     private static ClvDistribution Distribution(double[] values)
