@@ -18,6 +18,7 @@ public static class CrmCommandLine
             ModelsCommand.Create(),
             ClvCommand.Create(),
             GenerateCommand.Create(),
+            BenchCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }
