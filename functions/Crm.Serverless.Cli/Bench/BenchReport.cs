@@ -67,6 +67,8 @@ internal sealed class BenchReport(BenchSettings settings, string[] commandLine)
 
         var last = Compute[^1].Result;
         Line(md, $"");
+        Line(md, $"Peak working set so far after each step at {last.Customers:N0} customers (MiB): {string.Join(", ", last.PeakAfterStepBytes.Select(p => $"{p.Key} {p.Value / MiB:N0}"))}, scoring and segmenting {last.PeakWorkingSetBytes / MiB:N0}.");
+        Line(md, $"");
         Line(md, $"Targets at 1M customers: ≤ 300 s and ≤ 2,048 MiB. Measured at {last.Customers:N0}: {last.PipelineSeconds:0.0} s ({Verdict(last.PipelineSeconds <= 300)}), {last.PeakWorkingSetBytes / MiB:N0} MiB ({Verdict(last.PeakWorkingSetBytes <= 2048 * MiB)}).");
     }
 
