@@ -13,7 +13,7 @@ namespace Crm.Serverless.Cli;
 /// </summary>
 internal static class CliHost
 {
-    public static IHost Build(IDictionary<string, string?>? overrides = null)
+    public static IHost Build(IDictionary<string, string?>? overrides = null, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration
@@ -25,6 +25,7 @@ internal static class CliHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddCrmCore();
         builder.AddCrmMl();
+        configure?.Invoke(builder);
         return builder.Build();
     }
 

@@ -21,6 +21,7 @@ public static class CrmCommandLine
             EvaluateCommand.Create(),
             EraseCommand.Create(),
             ReportCommand.Create(),
+            BenchCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

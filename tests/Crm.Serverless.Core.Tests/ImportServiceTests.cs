@@ -53,6 +53,27 @@ public sealed class ImportServiceTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Import_InSmallWindows_StoresEveryRowOnceWithAggregatesEqualToARecount()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var path = WriteShop(300, out var transactions);
+        var import = host.Get<ImportService>();
+
+        // 97 rows per window: customers' rows straddle windows and every partition is written several times.
+        var report = await import.ImportAsync(new ImportRequest(path, WindowRows: 97), null, CancellationToken.None);
+        var again = await import.ImportAsync(new ImportRequest(path, WindowRows: 97), null, CancellationToken.None);
+
+        Assert.Equal(transactions, report.Stored);
+        Assert.Equal(transactions, again.AlreadyStored);
+        Assert.Equal(0, again.Stored);
+        var recount = await StorageRecount.RecountAsync(host.Get<CrmTables>().Customers);
+        Assert.Equal(300, recount.Count);
+        Assert.Equal(transactions, recount.Values.Sum(c => c.Purchases));
+        Assert.All(recount.Values, c => Assert.Equal(c.TotalScaled, c.Customer!.TotalAmountScaled));
+        Assert.All(recount.Values, c => Assert.Equal(c.Purchases, c.Customer!.PurchaseCount));
+    }
+
+    [Fact]
     public async Task Import_BadRows_AreReportedWithLineAndReasonAndGoodRowsStored()
     {
         await using var host = await azurite.StartHostAsync();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Crm.Serverless.Core.Import;
 using Crm.Serverless.Ml.Clv;
@@ -74,17 +75,29 @@ internal static class ClvCommand
                 continue;
             }
 
-            if (!purchases.TryGetValue(t.CustomerId, out var list))
-            {
-                purchases[t.CustomerId] = list = [];
-            }
-
-            list.Add((t.TransactionId, new Purchase(t.Timestamp.UtcDateTime, (double)t.Amount)));
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(purchases, t.CustomerId, out _);
+            (list ??= []).Add((t.TransactionId, new Purchase(t.Timestamp.UtcDateTime, (double)t.Amount)));
         }
 
-        // A repeated row is one purchase, as in storage; checked per customer, where lists are short.
-        return [.. purchases.Select(pair => new CustomerHistory(
-            pair.Key,
-            pair.Value.Count == 1 ? [pair.Value[0].Purchase] : pair.Value.DistinctBy(p => p.TransactionId, StringComparer.Ordinal).Select(p => p.Purchase)))];
+        // A repeated row is one purchase, as in storage; one set reused for every customer keeps this allocation-free.
+        var histories = new List<CustomerHistory>(purchases.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var distinct = new List<Purchase>();
+        foreach (var (customerId, list) in purchases)
+        {
+            seen.Clear();
+            distinct.Clear();
+            foreach (var (transactionId, purchase) in list)
+            {
+                if (seen.Add(transactionId))
+                {
+                    distinct.Add(purchase);
+                }
+            }
+
+            histories.Add(new CustomerHistory(customerId, distinct));
+        }
+
+        return histories;
     }
 }

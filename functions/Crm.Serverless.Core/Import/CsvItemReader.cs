@@ -13,159 +13,238 @@ public sealed class CsvFormatException(string message) : Exception(message);
 /// Transactions: <c>transactionId,customerId,timestamp,amount,currency[,quantity]</c>; timestamps may be bare dates.
 /// Contacts: <c>customerId[,email,firstName,lastName,country,createdAt,marketingConsent]</c>.
 /// </summary>
+/// <remarks>
+/// Exports run to millions of rows, so the hot path is lean: columns are resolved once per file, fields are spans
+/// of the line, an error list exists only for a row that has errors, and chunks of lines are parsed on the other
+/// cores while this thread reads the file and the caller consumes items, still in file order.
+/// </remarks>
 public sealed class CsvItemReader(TransactionRules transactionRules, ContactRules contactRules)
 {
     public static readonly string[] TransactionColumns = ["transactionId", "customerId", "timestamp", "amount", "currency"];
     public static readonly string[] ContactColumns = ["customerId"];
 
+    // Every column a kind reads; the parsers below address them by position in these arrays.
+    private static readonly string[] TransactionFields = [.. TransactionColumns, "quantity"];
+    private static readonly string[] ContactFields = ["customerId", "email", "firstName", "lastName", "country", "createdAt", "marketingConsent"];
+
+    private static readonly IReadOnlyList<FieldError> NoErrors = [];
+
+    /// <summary>Large enough that handing a chunk to another thread costs little per line, small enough to bound memory.</summary>
+    private const int ChunkLines = 4096;
+
     public IEnumerable<ParsedItem<Transaction>> ReadTransactions(TextReader reader)
-        => Read(reader, TransactionColumns, ReadTransaction);
+        => Read(reader, TransactionColumns, TransactionFields, ReadTransaction);
 
     public IEnumerable<ParsedItem<Contact>> ReadContacts(TextReader reader)
-        => Read(reader, ContactColumns, ReadContact);
+        => Read(reader, ContactColumns, ContactFields, ReadContact);
 
-    private static IEnumerable<ParsedItem<T>> Read<T>(TextReader reader, string[] required, Func<Row, int, ParsedItem<T>> read)
+    private static IEnumerable<ParsedItem<T>> Read<T>(TextReader reader, string[] required, string[] fields, Func<RowContext, int, ParsedItem<T>> read)
         where T : class
     {
+        ArgumentNullException.ThrowIfNull(reader);
         var header = reader.ReadLine() ?? throw new CsvFormatException("The file is empty; expected a header line.");
-        var names = new List<string>();
-        CsvLine.TrySplit(header.TrimStart('\uFEFF'), names);
-        var columns = names.Select((name, i) => (name: name.Trim(), i)).DistinctBy(c => c.name, StringComparer.OrdinalIgnoreCase).ToDictionary(c => c.name, c => c.i, StringComparer.OrdinalIgnoreCase);
-        var missing = required.Where(name => !columns.ContainsKey(name)).ToList();
+        var names = CsvLine.SplitHeader(header);
+        var missing = required.Where(name => !names.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
         if (missing.Count > 0)
         {
             throw new CsvFormatException($"The header lacks the column(s) {string.Join(", ", missing)}; expected {string.Join(",", required)}.");
         }
 
-        var fields = new List<string>();
+        // A repeated column name means its first occurrence, as before.
+        var columns = fields.Select(field => names.FindIndex(name => string.Equals(name, field, StringComparison.OrdinalIgnoreCase))).ToArray();
+
+        // Up to one chunk per core parses ahead of the one being consumed; the queue keeps file order.
+        var inFlight = new Queue<Task<ParsedItem<T>[]>>();
         var lineNumber = 1;
-        while (reader.ReadLine() is { } line)
+        var ended = false;
+        while (!ended)
         {
-            lineNumber++;
-            if (line.Length == 0)
+            var lines = new List<(string Text, int Number)>(ChunkLines);
+            while (lines.Count < ChunkLines)
             {
-                continue;
+                if (reader.ReadLine() is not { } line)
+                {
+                    ended = true;
+                    break;
+                }
+
+                lineNumber++;
+                if (line.Length > 0)
+                {
+                    lines.Add((line, lineNumber));
+                }
             }
 
-            if (!CsvLine.TrySplit(line, fields))
+            if (lines.Count > 0)
             {
-                yield return new ParsedItem<T>(lineNumber, null, null, null, [new FieldError("line", "has an unterminated quoted field")]);
-                continue;
+                inFlight.Enqueue(Task.Run(() => ParseChunk(lines, columns, read)));
             }
 
-            yield return read(new Row(columns, fields), lineNumber);
+            while (inFlight.Count > (ended ? 0 : Environment.ProcessorCount))
+            {
+                foreach (var item in inFlight.Dequeue().GetAwaiter().GetResult())
+                {
+                    yield return item;
+                }
+            }
         }
     }
 
-    private readonly record struct Row(Dictionary<string, int> Columns, List<string> Fields)
+    private static ParsedItem<T>[] ParseChunk<T>(List<(string Text, int Number)> lines, int[] columns, Func<RowContext, int, ParsedItem<T>> read)
+        where T : class
     {
-        public string? this[string name]
-            => Columns.TryGetValue(name, out var i) && i < Fields.Count && Fields[i].Length > 0 ? Fields[i] : null;
+        var context = new RowContext(columns);
+        var items = new ParsedItem<T>[lines.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var (text, number) = lines[i];
+            items[i] = context.Line.TrySplit(text)
+                ? read(context, number)
+                : new ParsedItem<T>(number, null, null, null, [new FieldError("line", "has an unterminated quoted field")]);
+        }
+
+        return items;
     }
 
-    private ParsedItem<Transaction> ReadTransaction(Row row, int line)
+    /// <summary>One chunk's working state: the current line, and buffers reused from row to row.</summary>
+    private sealed class RowContext(int[] columns)
     {
-        var errors = new List<FieldError>();
-        var transactionId = Required(row, "transactionId", errors);
-        var customerId = Required(row, "customerId", errors);
-        DateTimeOffset? timestamp = null;
-        if (Required(row, "timestamp", errors) is { } text)
+        private string _customerId = "";
+        private string _currency = "";
+
+        public CsvLine Line { get; } = new();
+
+        /// <summary>For the rules' findings; copied out only when a row has some.</summary>
+        public List<FieldError> Scratch { get; } = [];
+
+        /// <summary>The field at position <paramref name="field"/> of the kind's fields; empty when absent.</summary>
+        public ReadOnlySpan<char> this[int field] => Line[columns[field]];
+
+        public string? String(int field) => this[field] is { IsEmpty: false } value ? value.ToString() : null;
+
+        /// <summary>Exports list a customer's rows together and use one currency: reuse the previous row's string.</summary>
+        public string? CustomerId(int field) => Reuse(this[field], ref _customerId);
+
+        public string? Currency(int field) => Reuse(this[field], ref _currency);
+
+        private static string? Reuse(ReadOnlySpan<char> value, ref string last)
         {
-            if (TimestampFormat.TryParseDateOrTimestamp(text, out var parsed))
+            if (value.IsEmpty)
             {
-                timestamp = parsed;
+                return null;
             }
-            else
+
+            if (!value.SequenceEqual(last))
             {
-                errors.Add(new FieldError("timestamp", "must be a date (YYYY-MM-DD) or " + TimestampFormat.Expected));
+                last = value.ToString();
             }
+
+            return last;
+        }
+    }
+
+    private ParsedItem<Transaction> ReadTransaction(RowContext row, int line)
+    {
+        List<FieldError>? errors = null;
+        var transactionId = row.String(0) ?? Missing("transactionId", ref errors);
+        var customerId = row.CustomerId(1) ?? Missing("customerId", ref errors);
+        DateTimeOffset timestamp = default;
+        if (row[2].IsEmpty)
+        {
+            Missing("timestamp", ref errors);
+        }
+        else if (!TimestampFormat.TryParseDateOrTimestamp(row[2], out timestamp))
+        {
+            Add(ref errors, new FieldError("timestamp", "must be a date (YYYY-MM-DD) or " + TimestampFormat.Expected));
         }
 
-        decimal? amount = null;
-        if (Required(row, "amount", errors) is { } amountText)
+        decimal amount = 0;
+        if (row[3].IsEmpty)
         {
-            if (decimal.TryParse(amountText, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed))
-            {
-                amount = parsed;
-            }
-            else
-            {
-                errors.Add(new FieldError("amount", "must be a decimal number such as 12.50"));
-            }
+            Missing("amount", ref errors);
+        }
+        else if (!decimal.TryParse(row[3], NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount))
+        {
+            Add(ref errors, new FieldError("amount", "must be a decimal number such as 12.50"));
         }
 
-        var currency = Required(row, "currency", errors);
+        var currency = row.Currency(4) ?? Missing("currency", ref errors);
         int? quantity = null;
-        if (row["quantity"] is { } quantityText)
+        if (!row[5].IsEmpty)
         {
-            if (int.TryParse(quantityText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            if (int.TryParse(row[5], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
                 quantity = parsed;
             }
             else
             {
-                errors.Add(new FieldError("quantity", "must be a whole number"));
+                Add(ref errors, new FieldError("quantity", "must be a whole number"));
             }
         }
 
-        if (errors.Count > 0)
+        if (errors is not null)
         {
             return new ParsedItem<Transaction>(line, null, customerId, transactionId, errors);
         }
 
-        var transaction = new Transaction(transactionId!, customerId!, timestamp!.Value, amount!.Value, currency!, quantity, []);
-        transactionRules.Validate(transaction, "", errors);
-        return new ParsedItem<Transaction>(line, errors.Count == 0 ? transaction : null, customerId, transactionId, errors);
+        var transaction = new Transaction(transactionId!, customerId!, timestamp, amount, currency!, quantity, []);
+        row.Scratch.Clear();
+        transactionRules.Validate(transaction, "", row.Scratch);
+        return Result(line, transaction, customerId, transactionId, row.Scratch);
     }
 
-    private ParsedItem<Contact> ReadContact(Row row, int line)
+    private ParsedItem<Contact> ReadContact(RowContext row, int line)
     {
-        var errors = new List<FieldError>();
-        var customerId = Required(row, "customerId", errors);
+        List<FieldError>? errors = null;
+        var customerId = row.String(0) ?? Missing("customerId", ref errors);
         DateTimeOffset? createdAt = null;
-        if (row["createdAt"] is { } createdText)
+        if (!row[5].IsEmpty)
         {
-            if (TimestampFormat.TryParseDateOrTimestamp(createdText, out var parsed))
+            if (TimestampFormat.TryParseDateOrTimestamp(row[5], out var parsed))
             {
                 createdAt = parsed;
             }
             else
             {
-                errors.Add(new FieldError("createdAt", "must be a date (YYYY-MM-DD) or " + TimestampFormat.Expected));
+                Add(ref errors, new FieldError("createdAt", "must be a date (YYYY-MM-DD) or " + TimestampFormat.Expected));
             }
         }
 
         bool? consent = null;
-        if (row["marketingConsent"] is { } consentText)
+        if (!row[6].IsEmpty)
         {
-            if (bool.TryParse(consentText, out var parsed))
+            if (bool.TryParse(row[6], out var parsed))
             {
                 consent = parsed;
             }
             else
             {
-                errors.Add(new FieldError("marketingConsent", "must be true or false"));
+                Add(ref errors, new FieldError("marketingConsent", "must be true or false"));
             }
         }
 
-        if (errors.Count > 0)
+        if (errors is not null)
         {
             return new ParsedItem<Contact>(line, null, customerId, customerId, errors);
         }
 
-        var contact = new Contact(customerId!, row["email"], row["firstName"], row["lastName"], row["country"], createdAt, consent, new Dictionary<string, string>());
-        contactRules.Validate(contact, "", errors);
-        return new ParsedItem<Contact>(line, errors.Count == 0 ? contact : null, customerId, customerId, errors);
+        var contact = new Contact(customerId!, row.String(1), row.String(2), row.String(3), row.String(4), createdAt, consent, new Dictionary<string, string>());
+        row.Scratch.Clear();
+        contactRules.Validate(contact, "", row.Scratch);
+        return Result(line, contact, customerId, customerId, row.Scratch);
     }
 
-    private static string? Required(Row row, string name, List<FieldError> errors)
+    private static ParsedItem<T> Result<T>(int line, T value, string? customerId, string? id, List<FieldError> scratch)
+        where T : class
+        => scratch.Count == 0
+            ? new ParsedItem<T>(line, value, customerId, id, NoErrors)
+            : new ParsedItem<T>(line, null, customerId, id, [.. scratch]);
+
+    private static string? Missing(string field, ref List<FieldError>? errors)
     {
-        var value = row[name];
-        if (value is null)
-        {
-            errors.Add(new FieldError(name, "is required"));
-        }
-
-        return value;
+        Add(ref errors, new FieldError(field, "is required"));
+        return null;
     }
+
+    private static void Add(ref List<FieldError>? errors, FieldError error) => (errors ??= []).Add(error);
 }

@@ -2,19 +2,52 @@ using System.Text;
 
 namespace Crm.Serverless.Core.Import;
 
-/// <summary>Splits one CSV line (RFC 4180 quoting, comma separated). Quoted fields may not span lines.</summary>
-internal static class CsvLine
+/// <summary>Where one field lies in <see cref="CsvLine.Text"/>.</summary>
+internal readonly record struct CsvField(int Start, int Length);
+
+/// <summary>
+/// One CSV line (RFC 4180 quoting, comma separated) split into field ranges rather than strings: a bulk import
+/// reads millions of lines and most fields are parsed into numbers and dates, so allocating a string per field
+/// would be most of the work. Quoted fields may not span lines.
+/// </summary>
+internal sealed class CsvLine
 {
-    public static bool TrySplit(string line, List<string> fields)
+    private readonly List<CsvField> _fields = [];
+    private readonly StringBuilder _unquoted = new();
+
+    /// <summary>The line itself, or its unquoted copy when it had quotes; fields index into this.</summary>
+    public string Text { get; private set; } = "";
+
+    public int Count => _fields.Count;
+
+    /// <summary>Field <paramref name="index"/>, empty when the line has fewer fields.</summary>
+    public ReadOnlySpan<char> this[int index]
+        => index >= 0 && index < _fields.Count ? Text.AsSpan(_fields[index].Start, _fields[index].Length) : [];
+
+    public string String(int index) => this[index].ToString();
+
+    /// <returns>False when a quoted field is not closed on this line.</returns>
+    public bool TrySplit(string line)
     {
-        fields.Clear();
+        _fields.Clear();
         if (!line.Contains('"', StringComparison.Ordinal))
         {
-            fields.AddRange(line.Split(','));
+            Text = line;
+            var start = 0;
+            int comma;
+            while ((comma = line.IndexOf(',', start)) >= 0)
+            {
+                _fields.Add(new CsvField(start, comma - start));
+                start = comma + 1;
+            }
+
+            _fields.Add(new CsvField(start, line.Length - start));
             return true;
         }
 
-        var field = new StringBuilder();
+        // Rare: unquote into one buffer and point the fields into it.
+        var text = _unquoted.Clear();
+        var fieldStart = 0;
         var quoted = false;
         for (var i = 0; i < line.Length; i++)
         {
@@ -23,7 +56,7 @@ internal static class CsvLine
             {
                 if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
                 {
-                    field.Append('"');
+                    text.Append('"');
                     i++;
                 }
                 else if (c == '"')
@@ -32,7 +65,7 @@ internal static class CsvLine
                 }
                 else
                 {
-                    field.Append(c);
+                    text.Append(c);
                 }
             }
             else if (c == '"')
@@ -41,16 +74,31 @@ internal static class CsvLine
             }
             else if (c == ',')
             {
-                fields.Add(field.ToString());
-                field.Clear();
+                _fields.Add(new CsvField(fieldStart, text.Length - fieldStart));
+                fieldStart = text.Length;
             }
             else
             {
-                field.Append(c);
+                text.Append(c);
             }
         }
 
-        fields.Add(field.ToString());
+        _fields.Add(new CsvField(fieldStart, text.Length - fieldStart));
+        Text = text.ToString();
         return !quoted;
+    }
+
+    /// <summary>The header's names, trimmed and without a byte-order mark.</summary>
+    public static List<string> SplitHeader(string header)
+    {
+        var line = new CsvLine();
+        line.TrySplit(header.TrimStart('\uFEFF'));
+        var names = new List<string>(line.Count);
+        for (var i = 0; i < line.Count; i++)
+        {
+            names.Add(line[i].Trim().ToString());
+        }
+
+        return names;
     }
 }

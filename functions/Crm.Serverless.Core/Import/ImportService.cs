@@ -7,7 +7,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Crm.Serverless.Core.Import;
 
-public sealed record ImportRequest(string TransactionsPath, string? ContactsPath = null, int Parallelism = 4);
+/// <param name="WindowRows">
+/// Rows read before they are written. Memory holds one window, not the file, so it stays bounded however large
+/// the export; each window re-reads the partitions it touches, so fewer, larger windows cost fewer requests.
+/// </param>
+public sealed record ImportRequest(string TransactionsPath, string? ContactsPath = null, int Parallelism = 4, int WindowRows = 1_000_000);
 
 /// <summary>A row that was not stored: where it is and why.</summary>
 public sealed record ImportRejection(string File, int Line, string? CustomerId, IngestStatus Status, string Reason);
@@ -39,8 +43,10 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
         var stopwatch = Stopwatch.StartNew();
         var requestsBefore = counter.Count;
         var rejections = new List<ImportRejection>();
-        var writes = new List<PendingWrite>();
-        var origins = new List<(string File, int Line)>();
+        var window = new Window(Math.Max(1, request.WindowRows));
+        var done = 0;
+        var stored = 0;
+        var alreadyStored = 0;
 
         var contactRows = 0;
         if (request.ContactsPath is { } contactsPath)
@@ -49,7 +55,10 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             foreach (var item in reader.ReadContacts(contacts))
             {
                 contactRows++;
-                Collect(item, contactsPath, PendingWrite.Of, writes, origins, rejections);
+                if (window.Collect(item, contactsPath, PendingWrite.Of, rejections))
+                {
+                    await FlushAsync();
+                }
             }
         }
 
@@ -59,34 +68,48 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             foreach (var item in reader.ReadTransactions(transactions))
             {
                 transactionRows++;
-                Collect(item, request.TransactionsPath, PendingWrite.Of, writes, origins, rejections);
+                if (window.Collect(item, request.TransactionsPath, PendingWrite.Of, rejections))
+                {
+                    await FlushAsync();
+                }
             }
         }
 
-        var done = 0;
-        var total = writes.Count;
-        var itemProgress = progress is null ? null : new CountingProgress(n => progress.Report((Interlocked.Add(ref done, n), total)));
-        var statuses = await ingest.WriteAsync(writes, StateLoad.WholePartition, IngestSource.Import, request.Parallelism, itemProgress, cancellationToken);
+        await FlushAsync();
 
-        var stored = 0;
-        var alreadyStored = 0;
-        for (var i = 0; i < statuses.Length; i++)
+        async Task FlushAsync()
         {
-            switch (statuses[i])
+            if (window.Writes.Count == 0)
             {
-                case IngestStatus.Accepted:
-                    stored++;
-                    break;
-                case IngestStatus.Duplicate:
-                    alreadyStored++;
-                    break;
-                default:
-                    rejections.Add(new ImportRejection(origins[i].File, origins[i].Line, writes[i].CustomerId, statuses[i],
-                        writes[i].Transaction is not null
-                            ? "transactionId: already stored with different content"
-                            : "customerId: already has a contact with different content"));
-                    break;
+                return;
             }
+
+            // The total grows window by window: the bar shows the rows read so far, not the whole file.
+            var total = done + window.Writes.Count;
+            var itemProgress = progress is null ? null : new CountingProgress(n => progress.Report((Interlocked.Add(ref done, n), total)));
+            var statuses = await ingest.WriteAsync(window.Writes, StateLoad.WholePartition, IngestSource.Import, request.Parallelism, itemProgress, cancellationToken);
+            for (var i = 0; i < statuses.Length; i++)
+            {
+                switch (statuses[i])
+                {
+                    case IngestStatus.Accepted:
+                        stored++;
+                        break;
+                    case IngestStatus.Duplicate:
+                        alreadyStored++;
+                        break;
+                    default:
+                        var (file, line) = window.Origins[i];
+                        rejections.Add(new ImportRejection(file, line, window.Writes[i].CustomerId, statuses[i],
+                            window.Writes[i].Transaction is not null
+                                ? "transactionId: already stored with different content"
+                                : "customerId: already has a contact with different content"));
+                        break;
+                }
+            }
+
+            done = total;
+            window.Clear();
         }
 
         var report = new ImportReport(transactionRows, contactRows, stored, alreadyStored, [.. rejections.OrderBy(r => r.File, StringComparer.Ordinal).ThenBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed);
@@ -96,23 +119,34 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
         return report;
     }
 
-    private static void Collect<T>(
-        ParsedItem<T> item,
-        string file,
-        Func<T, PendingWrite> toWrite,
-        List<PendingWrite> writes,
-        List<(string File, int Line)> origins,
-        List<ImportRejection> rejections)
-        where T : class
+    /// <summary>The rows read and not yet written, and where each came from.</summary>
+    private sealed class Window(int capacity)
     {
-        if (item.Value is { } value)
+        public List<PendingWrite> Writes { get; } = [];
+
+        public List<(string File, int Line)> Origins { get; } = [];
+
+        /// <returns>True when the window is full and must be written before reading on.</returns>
+        public bool Collect<T>(ParsedItem<T> item, string file, Func<T, PendingWrite> toWrite, List<ImportRejection> rejections)
+            where T : class
         {
-            writes.Add(toWrite(value));
-            origins.Add((file, item.Index));
+            if (item.Value is { } value)
+            {
+                Writes.Add(toWrite(value));
+                Origins.Add((file, item.Index));
+            }
+            else
+            {
+                rejections.Add(new ImportRejection(file, item.Index, item.CustomerId, IngestStatus.Rejected, string.Join("; ", item.Errors.Select(e => $"{e.Field}: {e.Message}"))));
+            }
+
+            return Writes.Count >= capacity;
         }
-        else
+
+        public void Clear()
         {
-            rejections.Add(new ImportRejection(file, item.Index, item.CustomerId, IngestStatus.Rejected, string.Join("; ", item.Errors.Select(e => $"{e.Field}: {e.Message}"))));
+            Writes.Clear();
+            Origins.Clear();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Storage;
@@ -41,9 +42,53 @@ public sealed class ScoringRunService(
     {
         ArgumentNullException.ThrowIfNull(histories);
         var runId = runs.NewRunId();
+        var churn = await registry.LoadPromotedAsync(PropensityTarget.Churn, cancellationToken);
+        var purchase = await registry.LoadPromotedAsync(PropensityTarget.Purchase, cancellationToken);
+        var (scores, model) = Score(histories, table, asOf, runId, churn?.Model, purchase?.Model, stepSeconds);
+
+        var stopwatch = Stopwatch.StartNew();
+        // Every shard gets a blob, empty or not, so a missing one means a failed hand-off, never "no customers".
+        var byShard = scores.ToLookup(s => CrmKeys.ShardOf(s.CustomerId));
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, CrmKeys.ShardCount),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (shard, ct) => await tables.RunResults.GetBlobClient(ShardBlobName(runId, shard))
+                .UploadAsync(BinaryData.FromObjectAsJson(byShard[shard].ToArray(), Json), overwrite: true, ct));
+
+        stepSeconds["handOff"] = stopwatch.Elapsed.TotalSeconds;
+        var run = new RunRecord(
+            runId,
+            asOf,
+            RunStatus.Scoring,
+            CrmKeys.ShardCount,
+            scores.Length,
+            clock.GetUtcNow(),
+            null,
+            training,
+            Summarise(model),
+            Summarise(scores),
+            stepSeconds);
+        await runs.CreateAsync(run, cancellationToken);
+        return run;
+    }
+
+    /// <summary>
+    /// Everything a run computes, without storage: CLV fitted and scored, segments, and both propensity models'
+    /// scores for every customer. <c>crm bench</c> times exactly this.
+    /// </summary>
+    public (CustomerScore[] Scores, ClvModel Model) Score(
+        IReadOnlyList<CustomerHistory> histories,
+        PurchaseTable table,
+        DateOnly asOf,
+        string runId,
+        PropensityModel? churn,
+        PropensityModel? purchase,
+        Dictionary<string, double> stepSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(histories);
+        ArgumentNullException.ThrowIfNull(stepSeconds);
         var endOfDay = AsOfEnd(asOf);
         var stopwatch = Stopwatch.StartNew();
-
         var summaries = clv.Summarise(histories, asOf.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
         if (summaries.RepeatCustomers < MinimumRepeatCustomers)
         {
@@ -57,13 +102,11 @@ public sealed class ScoringRunService(
         stepSeconds["clvAndSegments"] = stopwatch.Elapsed.TotalSeconds;
 
         stopwatch.Restart();
-        var churn = await registry.LoadPromotedAsync(PropensityTarget.Churn, cancellationToken);
-        var purchase = await registry.LoadPromotedAsync(PropensityTarget.Purchase, cancellationToken);
         var explanations = churn is { } c
-            ? PropensityScorer.Explain(c.Model, table, endOfDay, topFactors: options.Value.ExplanationFactors).ToDictionary(e => e.CustomerId, StringComparer.Ordinal)
+            ? PropensityScorer.Explain(c, table, endOfDay, topFactors: options.Value.ExplanationFactors).ToDictionary(e => e.CustomerId, StringComparer.Ordinal)
             : [];
         var purchaseProbabilities = purchase is { } p
-            ? PropensityScorer.Score(p.Model, table, endOfDay).ToDictionary(s => s.CustomerId, s => (double)s.Probability, StringComparer.Ordinal)
+            ? PropensityScorer.Score(p, table, endOfDay).ToDictionary(s => s.CustomerId, s => (double)s.Probability, StringComparer.Ordinal)
             : [];
         stepSeconds["propensityScoring"] = stopwatch.Elapsed.TotalSeconds;
 
@@ -94,30 +137,7 @@ public sealed class ScoringRunService(
                 (churnProbability is { } probability ? ChurnRisk.Tier(probability) : segment.ChurnRisk).ToString());
         }
 
-        stopwatch.Restart();
-        // Every shard gets a blob, empty or not, so a missing one means a failed hand-off, never "no customers".
-        var byShard = scores.ToLookup(s => CrmKeys.ShardOf(s.CustomerId));
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, CrmKeys.ShardCount),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (shard, ct) => await tables.RunResults.GetBlobClient(ShardBlobName(runId, shard))
-                .UploadAsync(BinaryData.FromObjectAsJson(byShard[shard].ToArray(), Json), overwrite: true, ct));
-
-        stepSeconds["handOff"] = stopwatch.Elapsed.TotalSeconds;
-        var run = new RunRecord(
-            runId,
-            asOf,
-            RunStatus.Scoring,
-            CrmKeys.ShardCount,
-            scores.Length,
-            clock.GetUtcNow(),
-            null,
-            training,
-            Summarise(model),
-            Summarise(scores),
-            stepSeconds);
-        await runs.CreateAsync(run, cancellationToken);
-        return run;
+        return (scores, model);
     }
 
     /// <summary>"As of D" means D's purchases are in: the models' cut-off instant is the end of that day.</summary>
@@ -140,17 +160,32 @@ public sealed class ScoringRunService(
             model.Customers, model.RepeatCustomers, model.TimeUnit.ToString(), clvOptions.Value.HorizonMonths);
     }
 
+    /// <summary>One pass over everyone rather than one per segment: at a million customers the passes show.</summary>
     private static List<SegmentSummary> Summarise(CustomerScore[] scores)
-        => [.. Enum.GetValues<RfmSegment>().Select(segment =>
+    {
+        var totals = new Dictionary<string, (int Count, double Clv, int WithChurn, double Churn)>(StringComparer.Ordinal);
+        foreach (var score in scores)
         {
-            var members = scores.Where(s => s.Segment == segment.Slug()).ToList();
-            var churn = members.Where(s => s.ChurnProbability is not null).Select(s => s.ChurnProbability!.Value).ToList();
+            ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(totals, score.Segment, out _);
+            total.Count++;
+            total.Clv += score.Clv;
+            if (score.ChurnProbability is { } churn)
+            {
+                total.WithChurn++;
+                total.Churn += churn;
+            }
+        }
+
+        return [.. Enum.GetValues<RfmSegment>().Select(segment =>
+        {
+            var total = totals.GetValueOrDefault(segment.Slug());
             return new SegmentSummary(
                 segment.Slug(),
                 segment.DisplayName(),
-                members.Count,
-                members.Count == 0 ? 0 : members.Average(s => s.Clv),
-                members.Sum(s => s.Clv),
-                churn.Count == 0 ? null : churn.Average());
+                total.Count,
+                total.Count == 0 ? 0 : total.Clv / total.Count,
+                total.Clv,
+                total.WithChurn == 0 ? null : total.Churn / total.WithChurn);
         })];
+    }
 }

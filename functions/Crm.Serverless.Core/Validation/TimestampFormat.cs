@@ -8,7 +8,7 @@ public static partial class TimestampFormat
 {
     public const string Expected = "an ISO 8601 timestamp with offset or Z, e.g. 2024-05-01T14:30:00Z";
 
-    public static bool TryParse(string value, out DateTimeOffset timestamp)
+    public static bool TryParse(ReadOnlySpan<char> value, out DateTimeOffset timestamp)
     {
         if (TryParseUtcSeconds(value, out timestamp))
         {
@@ -22,7 +22,7 @@ public static partial class TimestampFormat
     }
 
     /// <summary>CSV exports often carry a bare date (CDNOW does); it is read as midnight UTC.</summary>
-    public static bool TryParseDateOrTimestamp(string value, out DateTimeOffset timestamp)
+    public static bool TryParseDateOrTimestamp(ReadOnlySpan<char> value, out DateTimeOffset timestamp)
     {
         if (TryParse(value, out timestamp))
         {
@@ -49,7 +49,7 @@ public static partial class TimestampFormat
     /// The shape shop exports use most, "2024-05-01T14:30:00Z", read without regex or culture machinery: bulk
     /// imports parse millions of them. Anything else takes the general path.
     /// </summary>
-    private static bool TryParseUtcSeconds(string value, out DateTimeOffset timestamp)
+    private static bool TryParseUtcSeconds(ReadOnlySpan<char> value, out DateTimeOffset timestamp)
     {
         timestamp = default;
         if (value.Length != 20 || value[4] != '-' || value[7] != '-' || value[10] != 'T' || value[13] != ':' || value[16] != ':' || value[19] != 'Z'
@@ -68,7 +68,7 @@ public static partial class TimestampFormat
         return true;
     }
 
-    private static bool TryDigits(string value, int start, int length, out int number)
+    private static bool TryDigits(ReadOnlySpan<char> value, int start, int length, out int number)
     {
         number = 0;
         for (var i = start; i < start + length; i++)

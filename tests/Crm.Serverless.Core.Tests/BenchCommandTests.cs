@@ -1,0 +1,62 @@
+using System.Globalization;
+using Crm.Serverless.Cli;
+using Crm.Serverless.Testing;
+
+namespace Crm.Serverless.Core.Tests;
+
+/// <summary>`crm bench` on a small shop: every section is written and holds measured, positive figures (no timing limits).</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class BenchCommandTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("crm-bench-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Bench_SmallShop_WritesEverySectionWithMeasuredFigures()
+    {
+        Assert.NotNull(azurite.RepositoryRoot);
+        var output = Path.Combine(_folder, "bench.md");
+
+        var exitCode = await CrmCommandLine.RunAsync(
+            ["bench", "--customers", "2000", "--storage-customers", "600", "--clv-customers", "1000", "--step-rows", "1000", "--http-posts", "10", "--out", output]);
+
+        Assert.Equal(0, exitCode);
+        var report = await File.ReadAllTextAsync(output);
+        Assert.Contains("cores", report, StringComparison.Ordinal);
+        Assert.Contains("Load average", report, StringComparison.Ordinal);
+
+        var compute = Rows(report, "## 1.");
+        Assert.Single(compute);
+        Assert.Equal(2000, Number(compute[0][0]));
+        Assert.All(compute[0][1..3], cell => Assert.True(Number(cell) > 0, cell));
+        Assert.True(Number(compute[0][8]) > 0, "peak working set");
+
+        var nightly = Rows(report, "## 2.");
+        Assert.Equal([60, 180, 600], nightly.Select(row => Number(row[0])));
+        Assert.All(nightly, row => Assert.True(Number(row[2]) > 0 && Number(row[3]) > 0, string.Join('|', row)));
+        Assert.Contains("requests ≈", report, StringComparison.Ordinal);
+
+        var curve = Rows(report, "## 3.");
+        Assert.True(curve.Count >= 3, $"{curve.Count} import steps of 1,000 rows");
+        Assert.All(curve, row => Assert.True(Number(row[1]) > 0 && Number(row[2]) > 0, string.Join('|', row)));
+        Assert.Matches(@"Requests per purchase row: 0\.\d*[1-9]", report);
+
+        var http = Rows(report, "## 4.");
+        Assert.Equal(["single", "batch of 500"], http.Select(row => row[0]));
+        Assert.All(http, row => Assert.True(Number(row[3]) > 0 && Number(row[4]) > 0 && Number(row[6]) == 0, string.Join('|', row)));
+
+        var clv = Rows(report, "## 5.");
+        Assert.True(Number(clv[0][1]) > 0);
+    }
+
+    /// <summary>The body rows of the first table after a section heading, cells trimmed.</summary>
+    private static List<string[]> Rows(string report, string heading)
+    {
+        var lines = report[report.IndexOf(heading, StringComparison.Ordinal)..].Split('\n');
+        var table = lines.SkipWhile(line => !line.StartsWith('|')).TakeWhile(line => line.StartsWith('|')).Skip(2);
+        return [.. table.Select(line => line.Trim().Trim('|').Split('|').Select(cell => cell.Trim()).ToArray())];
+    }
+
+    private static double Number(string cell) => double.Parse(cell.Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture);
+}
