@@ -33,15 +33,14 @@ public static partial class ReportCharts
         actual.Color = Color.FromHex("#222222");
         actual.MarkerSize = 0;
         actual.LineWidth = 2;
+        // Solid lines throughout: the SVG back end drops dash patterns (and says so on stdout).
         var expected = plot.Add.Scatter(weeks, tracking.Expected.ToArray());
         expected.LegendText = "BG/NBD expected";
         expected.Color = ModelColor;
         expected.MarkerSize = 0;
         expected.LineWidth = 2;
-        expected.LinePattern = LinePattern.Dashed;
         var split = plot.Add.VerticalLine((tracking.CalibrationEnd.DayNumber - tracking.Start.DayNumber) / 7.0);
         split.Color = Grey;
-        split.LinePattern = LinePattern.Dotted;
         split.LegendText = "calibration end " + tracking.CalibrationEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         plot.XLabel($"week since {tracking.Start:yyyy-MM-dd}");
         plot.YLabel("repeat transactions per week");
@@ -65,7 +64,6 @@ public static partial class ReportCharts
         var plot = NewPlot();
         var diagonal = plot.Add.Line(0, 0, 1, 1);
         diagonal.Color = Grey;
-        diagonal.LinePattern = LinePattern.Dashed;
         diagonal.LegendText = "perfectly calibrated";
         var observed = plot.Add.Scatter(bins.Select(b => b.MeanPredicted).ToArray(), bins.Select(b => b.ObservedRate).ToArray());
         observed.Color = ModelColor;
@@ -97,7 +95,6 @@ public static partial class ReportCharts
         var plot = NewPlot();
         var chance = plot.Add.Line(0, 0, 1, 1);
         chance.Color = Grey;
-        chance.LinePattern = LinePattern.Dotted;
         chance.LegendText = "chance (AUC 0.5)";
         Color[] colors = [ModelColor, RecencyColor, FrequencyColor];
         var series = new Dictionary<string, IReadOnlyList<double>>();
@@ -199,7 +196,6 @@ public static partial class ReportCharts
             baseline.Color = colors[index % colors.Length];
             baseline.MarkerSize = 4;
             baseline.LineWidth = 1;
-            baseline.LinePattern = LinePattern.Dotted;
             baseline.LegendText = $"{group.Key.ToString().ToLowerInvariant()} best baseline AUC";
             series[$"{group.Key.ToString().ToLowerInvariant()} auc"] = auc;
             index++;
