@@ -1,4 +1,3 @@
-using System.Globalization;
 using Crm.Serverless.Ml.Data;
 
 namespace Crm.Serverless.Ml.Tests.TestData;
@@ -17,26 +16,7 @@ internal static class CdnowSample
     /// <summary>Customers in the file's order, which is the order of Fader and Hardie's sample IDs.</summary>
     public static IReadOnlyList<CustomerHistory> Load() => Histories.Value;
 
-    private static List<CustomerHistory> Read()
-    {
-        var lines = File.ReadAllLines(RepoPaths.Combine("data", "cdnow", "cdnow_sample.csv"));
-        var header = lines[0].Split(',');
-        var customerColumn = Array.IndexOf(header, "customerId");
-        var timestampColumn = Array.IndexOf(header, "timestamp");
-        var amountColumn = Array.IndexOf(header, "amount");
-
-        return lines
-            .Skip(1)
-            .Where(line => line.Length > 0)
-            .Select(line => line.Split(','))
-            .GroupBy(fields => fields[customerColumn], StringComparer.Ordinal)
-            .Select(group => new CustomerHistory(group.Key, group.Select(fields => new Purchase(
-                DateTime.SpecifyKind(
-                    DateTime.ParseExact(fields[timestampColumn], "yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    DateTimeKind.Utc),
-                double.Parse(fields[amountColumn], CultureInfo.InvariantCulture)))))
-            .ToList();
-    }
+    private static List<CustomerHistory> Read() => CdnowCsv.Read("cdnow_sample.csv");
 
     /// <summary>Repeat purchase days per customer in (calibration end, holdout end], counting a day once.</summary>
     public static int HoldoutPurchaseDays(CustomerHistory history) => history.Purchases
