@@ -23,6 +23,9 @@ internal static class CliHost
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+        // A host that fails to start logs the whole exception; the command line says what to do instead.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.AddCrmCore();
         builder.AddCrmMl();
         configure?.Invoke(builder);

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Crm.Serverless.Cli.Commands;
+using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Core.Storage;
 
 namespace Crm.Serverless.Cli;
 
 /// <summary>The command tree; <c>Program</c> and the tests both run it.</summary>
 public static class CrmCommandLine
 {
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export, report, erase).")
         {
@@ -23,6 +25,22 @@ public static class CrmCommandLine
             ReportCommand.Create(),
             BenchCommand.Create(),
         };
-        return root.Parse(args).InvokeAsync();
+        try
+        {
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception exception) when (StorageFailure.IsTransient(exception))
+        {
+            // The usual cause is no Azurite running: only `crm demo` starts one.
+            await Console.Error.WriteLineAsync(
+                "Storage cannot be reached. Start Azurite (`./crm demo` starts it, or `npx azurite --location .azurite`) " +
+                "or point CrmStorage at your storage account, then run the command again.");
+            return 1;
+        }
+        catch (InsufficientDataException exception)
+        {
+            await Console.Error.WriteLineAsync("Not enough data yet: " + exception.Message);
+            return 1;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Storage;
 using System.Net.Sockets;
 using Azure;
 using Crm.Serverless.Functions.Http;

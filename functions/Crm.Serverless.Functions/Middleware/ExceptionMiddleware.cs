@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

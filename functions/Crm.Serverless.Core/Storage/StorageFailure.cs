@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Azure;
 
-namespace Crm.Serverless.Functions.Middleware;
+namespace Crm.Serverless.Core.Storage;
 
 /// <summary>Whether an exception means "storage is down or busy, try again" rather than a bug.</summary>
 public static class StorageFailure
