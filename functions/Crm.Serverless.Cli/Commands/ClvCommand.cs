@@ -15,7 +15,7 @@ internal static class ClvCommand
     public static Command Create()
     {
         var transactions = new Option<FileInfo>("--transactions") { Description = "Transactions CSV", Required = true };
-        var calibrationEnd = AsOfOption.Create("--calibration-end", "Last day of the calibration period, YYYY-MM-DD", required: true);
+        var calibrationEnd = DateOption.Create("--calibration-end", "Last day of the calibration period, YYYY-MM-DD", required: true);
         var timeUnit = new Option<ClvTimeUnit>("--time-unit") { Description = "weeks or days", DefaultValueFactory = _ => ClvTimeUnit.Weeks };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var fit = new Command("fit", "Fit BG/NBD and Gamma-Gamma on the history up to the calibration end.") { transactions, calibrationEnd, timeUnit, json };

@@ -18,7 +18,7 @@ internal static class DemoCommand
     {
         var transactions = new Option<FileInfo?>("--transactions") { Description = $"Transactions CSV (default: {DefaultDataset}, CDNOW)" };
         var contacts = new Option<FileInfo?>("--contacts") { Description = "Contacts CSV" };
-        var asOf = AsOfOption.Create();
+        var asOf = DateOption.Create();
         var export = new Option<FileInfo?>("--export") { Description = "Write per-customer results to this CSV file" };
         var report = new Option<FileInfo?>("--report") { Description = $"Write the run's HTML report here (default: {ReportCommand.DefaultPath})" };
         var command = new Command("demo", "Run the pipeline end to end on Azurite: import, train, score, segment, export, report.")

@@ -14,7 +14,7 @@ internal static class TrainCommand
 {
     public static Command CreateTrain()
     {
-        var asOf = AsOfOption.Create();
+        var asOf = DateOption.Create();
         var command = new Command("train", "Train the churn and purchase models, evaluate them on the holdout, register and gate them.") { asOf };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -29,7 +29,7 @@ internal static class TrainCommand
 
     public static Command CreateScore()
     {
-        var asOf = AsOfOption.Create();
+        var asOf = DateOption.Create();
         var train = new Option<bool>("--train") { Description = "Retrain (and gate) the models before scoring, as the nightly run does" };
         var command = new Command("score", "Score every customer: churn and purchase probabilities, CLV, RFM segments; written shard by shard.") { asOf, train };
         command.SetAction(async (parse, cancellationToken) =>

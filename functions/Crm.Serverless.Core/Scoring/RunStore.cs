@@ -40,22 +40,6 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         return null;
     }
 
-    public async Task<IReadOnlyList<RunRecord>> ListAsync(int max, CancellationToken cancellationToken)
-    {
-        var runs = new List<RunRecord>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition}");
-        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
-        {
-            runs.Add(FromEntity(row));
-            if (runs.Count == max)
-            {
-                break;
-            }
-        }
-
-        return runs;
-    }
-
     public async Task<bool> IsShardDoneAsync(string runId, int shard, CancellationToken cancellationToken)
         => (await tables.Runs.GetEntityIfExistsAsync<TableEntity>(runId, ShardRow(shard), select: ["RowKey"], cancellationToken: cancellationToken)).HasValue;
 

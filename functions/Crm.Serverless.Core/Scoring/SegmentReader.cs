@@ -39,12 +39,6 @@ public sealed class SegmentReader(CrmTables tables, RunStore runs)
         }
     }
 
-    public async Task<CustomerScore?> GetScoreAsync(string customerId, CancellationToken cancellationToken)
-    {
-        var row = await tables.Scores.GetEntityIfExistsAsync<ScoreEntity>(CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value!.ToScore() : null;
-    }
-
     private static string Filter(RunRecord run, string? segment)
         => segment is null
             ? TableClient.CreateQueryFilter($"RunId eq {run.RunId}")

@@ -26,18 +26,7 @@ public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> opt
             : null;
     }
 
-    /// <summary>Every customer row, shard by shard; purchase rows are skipped client-side (they share the ranges).</summary>
-    public async IAsyncEnumerable<CustomerEntity> ScanCustomersAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        foreach (var partition in CrmKeys.AllPartitions())
-        {
-            await foreach (var customer in ScanPartitionAsync(partition, cancellationToken))
-            {
-                yield return customer;
-            }
-        }
-    }
-
+    /// <summary>Every customer row of one shard; purchase rows are skipped client-side (they share the ranges).</summary>
     public async IAsyncEnumerable<CustomerEntity> ScanPartitionAsync(string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");

@@ -3,8 +3,8 @@ using System.Globalization;
 
 namespace Crm.Serverless.Cli.Commands;
 
-/// <summary>Date options (YYYY-MM-DD), e.g. the shared --as-of: the date the pipeline treats as today.</summary>
-internal static class AsOfOption
+/// <summary>Date options (YYYY-MM-DD): the shared --as-of (the date the pipeline treats as today), --calibration-end.</summary>
+internal static class DateOption
 {
     public static Option<DateOnly?> Create() => Create("--as-of", "The date the pipeline treats as today, YYYY-MM-DD (default: the latest purchase day in the data)");
 
