@@ -1,0 +1,18 @@
+namespace Crm.Serverless.Cli;
+
+/// <summary>
+/// Where an unexpected exception goes in full, so the terminal shows one line and a bug report has the stack trace.
+/// Not the command line: its arguments may be a customer id (crm erase).
+/// </summary>
+internal static class CrashLog
+{
+    /// <returns>The log file's path.</returns>
+    public static string Write(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var file = Path.Combine(CliHost.RepositoryRoot(), ".crm", "crash.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, $"{DateTimeOffset.UtcNow:O}{Environment.NewLine}{exception}{Environment.NewLine}");
+        return file;
+    }
+}
