@@ -7,10 +7,10 @@ namespace Crm.Serverless.Cli;
 internal static class CrashLog
 {
     /// <returns>The log file's path.</returns>
-    public static string Write(Exception exception)
+    public static string Write(Exception exception, string repositoryRoot)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var file = Path.Combine(CliHost.RepositoryRoot(), ".crm", "crash.log");
+        var file = Path.Combine(repositoryRoot, ".crm", "crash.log");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         File.WriteAllText(file, $"{DateTimeOffset.UtcNow:O}{Environment.NewLine}{exception}{Environment.NewLine}");
         return file;

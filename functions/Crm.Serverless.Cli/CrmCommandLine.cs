@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Crm.Serverless.Cli.Commands;
 using Crm.Serverless.Cli.Stores;
+using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public static class CrmCommandLine
         var store = new Option<string?>("--store")
         {
             Description = "The store (data set) to work on: its own tables, queues and containers " +
-                          "(default: the store last used, else Storage__TablePrefix, else the unprefixed one; `crm stores list`)",
+                          "(default: Storage__TablePrefix when set, else the store last used, else the default store; `crm stores list`)",
             Recursive = true,
         };
         var root = new RootCommand("crm: the Crm.Serverless command line (local demo, bulk import, train, score, export, report, erase).")
@@ -82,6 +83,11 @@ public static class CrmCommandLine
                 "or point CrmStorage at your storage account, then run the command again.");
             return UserError;
         }
+        catch (CsvFormatException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return UserError;
+        }
         catch (InsufficientDataException exception)
         {
             await Console.Error.WriteLineAsync("Not enough data yet: " + exception.Message);
@@ -100,7 +106,7 @@ public static class CrmCommandLine
         catch (Exception exception)
         {
             // A bug: the user gets one line and where the details are, not a stack trace on the terminal.
-            var log = CrashLog.Write(exception);
+            var log = CrashLog.Write(exception, CliHost.RepositoryRoot());
             await Console.Error.WriteLineAsync($"crm failed unexpectedly ({exception.GetType().Name}: {exception.Message}). This is a bug; the details are in {log}.");
             return Bug;
         }

@@ -68,6 +68,25 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("import")]
+    [InlineData("clv")]
+    public async Task WrongHeader_ExitsOneNamingTheMissingColumns(string command)
+    {
+        var file = Path.Combine(_folder, "orders.csv");
+        await File.WriteAllTextAsync(file, "order,client,when,total\n1,A,1997-01-01,10\n");
+        string[] args = command == "clv"
+            ? ["clv", "fit", "--transactions", file, "--calibration-end", "1997-06-30"]
+            : ["import", "--transactions", file];
+
+        var run = await RunAsync(args);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("transactionId", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Storage cannot be reached", run.All, StringComparison.Ordinal);
+        Assert.False(run.HasStackTrace, run.All);
+    }
+
+    [Theory]
     [InlineData("export", "--out", "out.csv")]
     [InlineData("stores", "list")]
     [InlineData("models", "list")]

@@ -7,6 +7,7 @@ public sealed class StoreTests
     [Theory]
     [InlineData("data/cdnow/cdnow_master.csv", "cdnowmaster")]
     [InlineData("Shop-Export 2024.CSV", "shopexport2024")]
+    [InlineData("my-shop.csv", "myshop")]
     [InlineData("2024-orders.csv", "shop2024orders")]
     [InlineData("___.csv", "shop")]
     [InlineData("crm.csv", "crmshop")]
@@ -44,4 +45,32 @@ public sealed class StoreTests
     [Fact]
     public void Settings_OfAStoreChosenByTheEnvironment_LeaveTheConfigurationAlone()
         => Assert.Empty(new Store("envprefix", StoreSource.Environment).Settings);
+}
+
+public sealed class CrashLogTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("crm-crash-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Write_KeepsTheWholeExceptionWithItsStackTraceUnderDotCrm()
+    {
+        Exception thrown;
+        try
+        {
+            throw new InvalidOperationException("a bug");
+        }
+        catch (InvalidOperationException exception)
+        {
+            thrown = exception;
+        }
+
+        var file = Cli.CrashLog.Write(thrown, _root);
+
+        Assert.Equal(Path.Combine(_root, ".crm", "crash.log"), file);
+        var text = File.ReadAllText(file);
+        Assert.Contains("System.InvalidOperationException: a bug", text, StringComparison.Ordinal);
+        Assert.Contains("   at ", text, StringComparison.Ordinal);
+    }
 }
