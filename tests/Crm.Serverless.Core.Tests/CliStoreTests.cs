@@ -60,6 +60,31 @@ public sealed class CliStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DemoThatTrains_KeepsItsModelsRunsAndReportInItsOwnStore()
+    {
+        var shop = Path.Combine(_folder, $"trained{_run}.csv");
+        var store = Track($"trained{_run}");
+        var other = Track($"untrained{_run}");
+        Assert.Equal(0, (await RunAsync("generate", "--customers", "1500", "--seed", "21", "--rate-shape", "0.6", "--out", shop)).ExitCode);
+
+        var demo = await RunAsync("demo", "--transactions", shop);
+        var models = await RunAsync("models", "list");
+        var otherModels = await RunAsync("models", "list", "--store", other);
+        var otherReport = await RunAsync("report", "--store", other);
+
+        Assert.Equal(0, demo.ExitCode);
+        Assert.Contains("1,500 customers scored", demo.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_folder, ".crm", $"report-{store}.html")), demo.Output);
+        Assert.Equal($"Store: {store} (last used; --store NAME for another)", FirstLine(models.Output));
+        Assert.Contains("churn-", models.Output, StringComparison.Ordinal);
+        Assert.Contains("purchase-", models.Output, StringComparison.Ordinal);
+        Assert.Equal(0, otherModels.ExitCode);
+        Assert.DoesNotContain("churn-", otherModels.Output, StringComparison.Ordinal);
+        Assert.Equal(1, otherReport.ExitCode);
+        Assert.Contains("No scoring run has completed yet", otherReport.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_AfterADemo_UsesTheRememberedStoreAndNamesItFirst()
     {
         var shop = await WriteShopAsync($"remember{_run}.csv", ["r1,R1,1997-01-01,10.00,USD", "r2,R2,1997-01-02,11.00,USD"]);
