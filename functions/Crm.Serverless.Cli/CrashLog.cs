@@ -6,13 +6,20 @@ namespace Crm.Serverless.Cli;
 /// </summary>
 internal static class CrashLog
 {
-    /// <returns>The log file's path.</returns>
-    public static string Write(Exception exception, string repositoryRoot)
+    /// <returns>The log file's path, or null when it could not be written (the one-line message still is).</returns>
+    public static string? Write(Exception exception, string repositoryRoot)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var file = Path.Combine(repositoryRoot, ".crm", "crash.log");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file, $"{DateTimeOffset.UtcNow:O}{Environment.NewLine}{exception}{Environment.NewLine}");
-        return file;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, $"{DateTimeOffset.UtcNow:O}{Environment.NewLine}{exception}{Environment.NewLine}");
+            return file;
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

@@ -59,15 +59,17 @@ public static class CrmCommandLine
             return UsageError;
         }
 
+        // A store name is a value the user typed, not command-line syntax, so a bad one is a user error.
+        if (parse.GetValue(store) is { } named && Store.Check(named) is { } problem)
+        {
+            await Console.Error.WriteLineAsync("--store " + problem + ".");
+            return UserError;
+        }
+
         try
         {
             CliHost.Store = ChooseStore(parse.GetValue(store));
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-        }
-        catch (InvalidStoreNameException exception)
-        {
-            await Console.Error.WriteLineAsync(exception.Message);
-            return UserError;
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
@@ -107,7 +109,8 @@ public static class CrmCommandLine
         {
             // A bug: the user gets one line and where the details are, not a stack trace on the terminal.
             var log = CrashLog.Write(exception, CliHost.RepositoryRoot());
-            await Console.Error.WriteLineAsync($"crm failed unexpectedly ({exception.GetType().Name}: {exception.Message}). This is a bug; the details are in {log}.");
+            await Console.Error.WriteLineAsync($"crm failed unexpectedly ({exception.GetType().Name}: {exception.Message}). This is a bug; " +
+                                               (log is null ? "please report it with the command you ran." : $"the details are in {log}."));
             return Bug;
         }
     }
@@ -117,9 +120,7 @@ public static class CrmCommandLine
     {
         if (option is not null)
         {
-            return Store.Check(option) is { } problem
-                ? throw new InvalidStoreNameException("--store " + problem + ".")
-                : Store.Named(option, StoreSource.Option);
+            return Store.Named(option, StoreSource.Option);
         }
 
         if (Environment.GetEnvironmentVariable("Storage__TablePrefix") is { } prefix)
@@ -141,6 +142,4 @@ public static class CrmCommandLine
 
         return string.Join(' ', ["crm", .. names]);
     }
-
-    private sealed class InvalidStoreNameException(string message) : Exception(message);
 }
