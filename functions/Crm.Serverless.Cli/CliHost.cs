@@ -1,7 +1,9 @@
+using Crm.Serverless.Cli.Stores;
 using Crm.Serverless.Core;
 using Crm.Serverless.Core.Local;
 using Crm.Serverless.Ml;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,13 +15,35 @@ namespace Crm.Serverless.Cli;
 /// </summary>
 internal static class CliHost
 {
+    // Async-local rather than static: in-process tests run the command line more than once, possibly at once.
+    private static readonly AsyncLocal<Store?> CurrentStore = new();
+
+    /// <summary>
+    /// The store this run works on: chosen once by <see cref="CrmCommandLine"/> (--store, Storage__TablePrefix,
+    /// the remembered one, the default); <c>crm demo</c> may name it after its data file before building its host.
+    /// </summary>
+    public static Store Store
+    {
+        get => CurrentStore.Value ?? Store.Default;
+        set => CurrentStore.Value = value;
+    }
+
+    /// <param name="overrides">Settings over the environment; one naming Storage:TablePrefix picks its own store (bench, crm stores), and no store line is printed.</param>
     public static IHost Build(IDictionary<string, string?>? overrides = null, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var ownStore = overrides?.ContainsKey("Storage:TablePrefix") == true;
         builder.Configuration
             .AddInMemoryCollection(new Dictionary<string, string?> { ["CrmStorage"] = AzuriteLauncher.ConnectionString })
             .AddEnvironmentVariables()
+            .AddInMemoryCollection(ownStore ? new Dictionary<string, string?>() : Store.Settings)
             .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+        if (!ownStore)
+        {
+            var store = Store;
+            builder.Services.AddHostedService(_ => new StoreBanner(store, RepositoryRoot()));
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -19,6 +19,9 @@ public class StorageFailureTests
         { new RequestFailedException(404, "table not found"), false },
         { new RequestFailedException(400, "bad request"), false },
         { new InvalidOperationException("bug"), false },
+        { new TaskCanceledException("timed out", new TimeoutException()), true },
+        { new FileNotFoundException("No such file: missing.csv"), false },
+        { new DirectoryNotFoundException("no folder"), false },
     };
 
     [Theory]

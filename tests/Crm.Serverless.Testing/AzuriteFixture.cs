@@ -74,21 +74,7 @@ public sealed class TestHost(IHost host, string id) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        var tables = host.Services.GetRequiredService<CrmTables>();
-        foreach (var table in tables.AllTables)
-        {
-            await table.DeleteAsync();
-        }
-
-        foreach (var queue in tables.AllQueues)
-        {
-            await queue.DeleteIfExistsAsync();
-        }
-
-        foreach (var container in tables.AllContainers)
-        {
-            await container.DeleteIfExistsAsync();
-        }
+        await host.Services.GetRequiredService<CrmTables>().DeleteAllAsync(CancellationToken.None);
         await host.StopAsync();
         host.Dispose();
     }

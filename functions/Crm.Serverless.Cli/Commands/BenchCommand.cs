@@ -139,22 +139,7 @@ internal static class BenchCommand
         }
         finally
         {
-            var tables = host.Services.GetRequiredService<CrmTables>();
-            foreach (var table in tables.AllTables)
-            {
-                await table.DeleteAsync(CancellationToken.None);
-            }
-
-            foreach (var queue in tables.AllQueues)
-            {
-                await queue.DeleteIfExistsAsync(CancellationToken.None);
-            }
-
-            foreach (var container in tables.AllContainers)
-            {
-                await container.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
-            }
-
+            await host.Services.GetRequiredService<CrmTables>().DeleteAllAsync(CancellationToken.None);
             await host.StopAsync(CancellationToken.None);
         }
     }

@@ -29,6 +29,10 @@ internal static class DemoCommand
         {
             var root = CliHost.RepositoryRoot();
             var transactionsFile = parse.GetValue(transactions) ?? new FileInfo(Path.Combine(root, DefaultDataset));
+            InputFiles.EnsureExist(transactionsFile, parse.GetValue(contacts));
+
+            // One store per data set, so a demo on another file never mixes its customers or models with this one.
+            CliHost.Store = CliHost.Store.OrNamedAfter(transactionsFile);
             await RunAsync(root, transactionsFile, parse.GetValue(contacts), parse.GetValue(asOf), parse.GetValue(export), parse.GetValue(report) ?? ReportCommand.DefaultFile(), cancellationToken);
             return 0;
         });

@@ -20,6 +20,7 @@ internal static class ImportCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            InputFiles.EnsureExist(parse.GetValue(transactions), parse.GetValue(contacts));
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
             var report = await RunAsync(host.Services, parse.GetValue(transactions)!, parse.GetValue(contacts), cancellationToken);

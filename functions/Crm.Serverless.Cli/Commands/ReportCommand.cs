@@ -11,7 +11,8 @@ namespace Crm.Serverless.Cli.Commands;
 /// </summary>
 internal static class ReportCommand
 {
-    public const string DefaultPath = ".crm/report.html";
+    /// <summary>Per store, so two demos' reports do not overwrite each other; the default store's is .crm/report.html.</summary>
+    public const string DefaultPath = ".crm/report-STORE.html";
 
     public static Command Create()
     {
@@ -28,7 +29,7 @@ internal static class ReportCommand
         return command;
     }
 
-    public static FileInfo DefaultFile() => new(Path.Combine(CliHost.RepositoryRoot(), DefaultPath));
+    public static FileInfo DefaultFile() => new(Path.Combine(CliHost.RepositoryRoot(), ".crm", CliHost.Store.IsDefault ? "report.html" : $"report-{CliHost.Store.Name}.html"));
 
     /// <returns>False when no run has completed yet, so there is nothing to report.</returns>
     public static async Task<bool> WriteAsync(IServiceProvider services, FileInfo file, bool rebuild, CancellationToken cancellationToken)

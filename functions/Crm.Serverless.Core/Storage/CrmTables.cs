@@ -52,6 +52,25 @@ public sealed class CrmTables(
 
     public IEnumerable<BlobContainerClient> AllContainers => [Models, RunResults];
 
+    /// <summary>Deletes every table, queue and container named here, with all their data (<c>crm stores delete</c>, test and bench clean-up).</summary>
+    public async Task DeleteAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in AllTables)
+        {
+            await table.DeleteAsync(cancellationToken);
+        }
+
+        foreach (var queue in AllQueues)
+        {
+            await queue.DeleteIfExistsAsync(cancellationToken);
+        }
+
+        foreach (var container in AllContainers)
+        {
+            await container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }
+    }
+
     /// <summary>Idempotent; run once at start-up so no request on the hot path pays for it.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

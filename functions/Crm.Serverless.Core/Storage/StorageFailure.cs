@@ -11,7 +11,9 @@ public static class StorageFailure
     public static bool IsTransient(Exception exception) => exception switch
     {
         RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException or SocketException or IOException => true,
+        // A file that is not there is an IOException as well, but no outage: the caller named the wrong file.
+        FileNotFoundException or DirectoryNotFoundException => false,
+        HttpRequestException or SocketException or IOException or TimeoutException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsTransient),
         _ => exception.InnerException is { } inner && IsTransient(inner),
     };
