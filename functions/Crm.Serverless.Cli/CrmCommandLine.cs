@@ -24,6 +24,7 @@ public static class CrmCommandLine
             EraseCommand.Create(),
             ReportCommand.Create(),
             BenchCommand.Create(),
+            ServeCommand.Create(),
         };
         try
         {
