@@ -183,7 +183,9 @@ public class ServeTests(AzuriteFixture azurite)
         }
 
         var anonymous = await SendAsync(HttpMethod.Post, "transactions", ServedApi.FunctionKey, Purchase, null);
-        var garbage = await SendAsync(HttpMethod.Get, "segments", ServedApi.FunctionKey, null, null);
+        var unreadable = ServedApi.Request(HttpMethod.Get, "segments", ServedApi.FunctionKey);
+        unreadable.Headers.Add(ClientPrincipal.Header, "not a principal");
+        using var garbage = await api.Client.SendAsync(unreadable);
         var readerWrites = await SendAsync(HttpMethod.Post, "transactions", ServedApi.FunctionKey, Purchase, AppRoles.Read);
         var ingestWrites = await SendAsync(HttpMethod.Post, "transactions", ServedApi.FunctionKey, Purchase, AppRoles.Ingest);
         var ingestReads = await SendAsync(HttpMethod.Get, "customers/C-42", ServedApi.FunctionKey, null, AppRoles.Ingest);
@@ -194,7 +196,7 @@ public class ServeTests(AzuriteFixture azurite)
         var health = await SendAsync(HttpMethod.Get, "health", "", null, null);
 
         Assert.Equal(401, anonymous.Status);
-        Assert.Equal(401, garbage.Status);
+        Assert.Equal(401, (int)garbage.StatusCode);
         Assert.Equal(403, readerWrites.Status);
         Assert.Contains(AppRoles.Ingest, readerWrites.Text, StringComparison.Ordinal);
         Assert.Equal("https://www.rfc-editor.org/rfc/rfc9110#section-15.5.4", JsonDocument.Parse(readerWrites.Text).RootElement.GetProperty("type").GetString());
