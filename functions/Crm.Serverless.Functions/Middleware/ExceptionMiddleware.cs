@@ -58,7 +58,7 @@ public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : I
 
     /// <summary>
     /// The one mapping from an exception an HTTP function threw to its response. Separate from <see cref="Invoke"/>
-    /// only so tests can drive it with a real request while storage is down, without a FunctionContext.
+    /// so <c>crm serve</c> and the tests run the same mapping without a FunctionContext.
     /// </summary>
     public static ApiResult ToProblem(Exception exception, HttpRequest request, string correlationId, string functionName, ILogger logger)
     {
