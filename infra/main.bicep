@@ -47,6 +47,9 @@ param instanceMemoryMB int = 2048
 @description('Log Analytics daily ingestion cap in GB; -1 for no cap.')
 param logAnalyticsDailyQuotaGb int = 1
 
+@description('Optional client id of the Entra ID app registration that defines the app roles Crm.Ingest, Crm.Read and Crm.Privacy. Set, it turns on App Service Authentication and Auth__Mode=Entra (each function also checks its role); empty keeps function keys only.')
+param entraClientId string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -132,6 +135,7 @@ module api 'app/api.bicep' = {
     ingestQueueName: ingestQueueName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    entraClientId: entraClientId
   }
   // Create the app only once its identity can reach storage and Application Insights
   // (rbac itself waits for identity, storage and monitoring).

@@ -45,6 +45,7 @@ public static class CrmCommandLine
             ReportCommand.Create(),
             BenchCommand.Create(),
             StoresCommand.Create(),
+            ServeCommand.Create(),
         };
         root.Options.Add(store);
         var parse = root.Parse(args);

@@ -1,4 +1,5 @@
 using Crm.Serverless.Functions.Http;
+using Crm.Serverless.Functions.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -12,6 +13,8 @@ public static class FunctionsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<JsonBodyReader>();
         builder.Services.AddSingleton<IngestHttpHandler>();
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<RoleCheck>();
         return builder;
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ExceptionMiddleware>();
+builder.UseMiddleware<AppRoleMiddleware>();
 builder.AddCrmCore();
 builder.AddCrmMl();
 builder.AddCrmFunctions();

@@ -52,6 +52,11 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
+@description('Client id of the Entra ID app registration with the app roles; empty: function keys only, no App Service Authentication.')
+param entraClientId string = ''
+
+var entraEnabled = !empty(entraClientId)
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
 }
@@ -136,9 +141,55 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     CrmStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
     Ingest__QueueName: ingestQueueName
     Nightly__Schedule: nightlySchedule
+    // Entra: the app trusts X-MS-CLIENT-PRINCIPAL and checks each function's app role; Keys: it refuses that header.
+    Auth__Mode: entraEnabled ? 'Entra' : 'Keys'
     // Application Insights with local auth disabled: Entra ID auth as the app's identity.
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  }
+}
+
+// App Service Authentication (Easy Auth) with Entra ID, only when a client id is given. The platform validates
+// the token, answers 401 without one, strips any X-MS-CLIENT-PRINCIPAL a client sends and sets its own, which
+// the app's role check reads. Function keys still apply on top (the auth level is compiled into the functions).
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = if (entraEnabled) {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/api/health'
+        '/api/openapi.yaml'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${entraClientId}'
+            entraClientId
+          ]
+        }
+      }
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
   }
 }
 

@@ -30,8 +30,8 @@ public class FunctionsMetadataTests
     [InlineData("PostTransactions", "transactions", "post", "Function")]
     [InlineData("PostContacts", "contacts", "post", "Function")]
     [InlineData("GetCustomer", "customers/{customerId}", "get", "Function")]
-    [InlineData("DeleteCustomer", "customers/{customerId}", "delete", "Function")]
-    [InlineData("ExportCustomer", "customers/{customerId}/export", "get", "Function")]
+    [InlineData("EraseCustomer", "privacy/erase", "post", "Admin")]
+    [InlineData("ExportCustomer", "privacy/export", "post", "Admin")]
     [InlineData("Health", "health", "get", "Anonymous")]
     [InlineData("GetOpenApi", "openapi.yaml", "get", "Anonymous")]
     [InlineData("GetSegments", "segments", "get", "Function")]
@@ -81,7 +81,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["DeleteCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
+            ["EraseCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -95,23 +95,59 @@ public class FunctionsMetadataTests
         Assert.All(
             http.Where(name => name is not "Health" and not "GetOpenApi"),
             name => Assert.Contains(Trigger(name).GetProperty("authLevel").GetString(), new[] { "Function", "Admin" }));
-        Assert.Superset(new HashSet<string> { "PostTransactions", "PostContacts", "GetCustomer", "DeleteCustomer", "ExportCustomer" }, http.ToHashSet());
+        Assert.Superset(new HashSet<string> { "PostTransactions", "PostContacts", "GetCustomer", "EraseCustomer", "ExportCustomer" }, http.ToHashSet());
     }
 
     [Fact]
-    public void CustomerRoutes_ExportIsItsOwnRouteAndDeleteSharesTheViewRouteByMethod()
+    public void EveryRouteAndMethod_BelongsToOneFunction_AndThePrivacyDoorsCarryNoIdInTheUrl()
     {
-        // "customers/{customerId}/export" must not be swallowed by "customers/{customerId}", and GET and DELETE on
-        // the customer route must not overlap: each (route, method) pair belongs to exactly one function.
-        var pairs = Functions.Value.Keys
-            .Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger")
+        var http = Functions.Value.Keys.Where(name => Trigger(name).GetProperty("type").GetString() == "httpTrigger").ToList();
+        var pairs = http
             .SelectMany(name => Trigger(name).GetProperty("methods").EnumerateArray().Select(m => (Route: Trigger(name).GetProperty("route").GetString(), Method: m.GetString())))
             .ToList();
 
         Assert.Equal(pairs.Count, pairs.Distinct().Count());
-        Assert.Contains(("customers/{customerId}/export", "get"), pairs);
-        Assert.Contains(("customers/{customerId}", "delete"), pairs);
+
+        // Request URLs go to the host's logs and Application Insights; erasure and export take the id in the body
+        // and need the admin level (the master key), not a key handed to shop systems or marketing tools.
+        foreach (var name in new[] { "EraseCustomer", "ExportCustomer" })
+        {
+            Assert.DoesNotContain("{", Trigger(name).GetProperty("route").GetString(), StringComparison.Ordinal);
+            Assert.Equal("Admin", Trigger(name).GetProperty("authLevel").GetString());
+        }
     }
+
+    [Fact]
+    public void HttpFunctionCatalog_EqualsTheGeneratedMetadata()
+    {
+        // crm serve maps the catalog and the role check reads it: it must say what the worker SDK generated.
+        var inMetadata = Functions.Value
+            .Where(f => Trigger(f.Key).GetProperty("type").GetString() == "httpTrigger")
+            .Select(f => Describe(f.Key, Trigger(f.Key).GetProperty("authLevel").GetString()!, Trigger(f.Key).GetProperty("methods").EnumerateArray().Select(m => m.GetString()!), Trigger(f.Key).GetProperty("route").GetString()!))
+            .Order(StringComparer.Ordinal);
+        var inCatalog = Http.HttpFunctionCatalog.All
+            .Select(f => Describe(f.Name, f.AuthLevel.ToString(), f.Methods, f.Route))
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(inMetadata, inCatalog);
+    }
+
+    [Theory]
+    [InlineData("PostTransactions", "Crm.Ingest")]
+    [InlineData("PostContacts", "Crm.Ingest")]
+    [InlineData("GetCustomer", "Crm.Read")]
+    [InlineData("GetSegments", "Crm.Read")]
+    [InlineData("GetSegmentCustomers", "Crm.Read")]
+    [InlineData("GetReport", "Crm.Read")]
+    [InlineData("EraseCustomer", "Crm.Privacy")]
+    [InlineData("ExportCustomer", "Crm.Privacy")]
+    [InlineData("Health", null)]
+    [InlineData("GetOpenApi", null)]
+    public void EachHttpFunction_NeedsItsAppRole(string function, string? role)
+        => Assert.Equal(role, Http.HttpFunctionCatalog.Find(function)!.Role);
+
+    private static string Describe(string name, string authLevel, IEnumerable<string> methods, string route)
+        => $"{name} {authLevel} {string.Join(',', methods.Select(m => m.ToLowerInvariant()).Order(StringComparer.Ordinal))} {route}";
 
     [Fact]
     public void HostJson_BoundsQueueRetriesBeforePoison()

@@ -99,7 +99,7 @@ public class HostileInputTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     /// <summary>Every row's keys and ETag: any write, even one that rewrites a row unchanged, changes the ETag.</summary>
-    private static async Task<List<string>> SnapshotAsync(CrmTables tables)
+    internal static async Task<List<string>> SnapshotAsync(CrmTables tables)
         => [.. (await StorageRecount.AllRowsAsync(tables.Customers)).Select(row => $"{row.PartitionKey}/{row.RowKey}/{row.ETag}").Order(StringComparer.Ordinal)];
 
     private static async Task<string> SendAsync(TestHost host, HostileInput input, HashSet<string> queueIds)
@@ -119,10 +119,10 @@ public class HostileInputTests(AzuriteFixture azurite, ITestOutputHelper output)
             Door.PostTransactions => ("POST", "/api/transactions", (Func<HttpRequest, Task<IActionResult>>)(r => host.Create<TransactionsHttp>().Post(r, CancellationToken.None))),
             Door.PostContacts => ("POST", "/api/contacts", r => host.Create<ContactsHttp>().Post(r, CancellationToken.None)),
             Door.GetCustomer => ("GET", "/api/customers/x", r => host.Create<CustomersHttp>().Get(r, input.CustomerId, CancellationToken.None)),
-            Door.DeleteCustomer => ("DELETE", "/api/customers/x", r => host.Create<CustomersHttp>().Delete(r, input.CustomerId, CancellationToken.None)),
-            _ => ("GET", "/api/customers/x/export", r => host.Create<CustomersHttp>().Export(r, input.CustomerId, CancellationToken.None)),
+            Door.EraseCustomer => ("POST", "/api/privacy/erase", r => host.Create<PrivacyHttp>().Erase(r, CancellationToken.None)),
+            _ => ("POST", "/api/privacy/export", r => host.Create<PrivacyHttp>().Export(r, CancellationToken.None)),
         };
-        var request = HttpCall.Request(method, path, input.Door is Door.PostTransactions or Door.PostContacts ? new MemoryStream(input.Body) : null, input.ContentType, input.ContentLength);
+        var request = HttpCall.Request(method, path, input.Door is Door.GetCustomer ? null : new MemoryStream(input.Body), input.ContentType, input.ContentLength);
         Exception? thrown = null;
         var response = await HttpCall.InvokeAsync(request, function, input.Door.ToString(), exception => thrown = exception);
         if (thrown is not null)
@@ -140,7 +140,7 @@ public class HostileInputTests(AzuriteFixture azurite, ITestOutputHelper output)
 
     private static string Describe(HostileInput input)
     {
-        var text = input.Door is Door.GetCustomer or Door.DeleteCustomer or Door.ExportCustomer ? input.CustomerId : Encoding.UTF8.GetString(input.Body);
+        var text = input.Door is Door.GetCustomer or Door.EraseCustomer or Door.ExportCustomer ? input.CustomerId : Encoding.UTF8.GetString(input.Body);
         return (text.Length > 200 ? text[..200] + "..." : text).Replace("\n", "\\n", StringComparison.Ordinal);
     }
 }

@@ -9,15 +9,15 @@ internal enum Door
     PostTransactions,
     PostContacts,
     GetCustomer,
-    DeleteCustomer,
+    EraseCustomer,
     ExportCustomer,
     Queue,
 }
 
 /// <summary>
 /// One hostile input. <see cref="Body"/> is raw bytes (so invalid UTF-8 can be sent); <see cref="ContentLength"/>
-/// null means a chunked body without Content-Length; <see cref="CustomerId"/> is the route value for the GET,
-/// DELETE and export doors.
+/// null means a chunked body without Content-Length; <see cref="CustomerId"/> is the id sent to the GET door (a
+/// route value) and to the erase and export doors (in the body, <c>{"customerId": ...}</c>).
 /// </summary>
 internal sealed record HostileInput(int Number, Door Door, string Kind, byte[] Body, string? ContentType, long? ContentLength, string CustomerId);
 
@@ -64,13 +64,19 @@ internal sealed class HostileInputs(int seed, int maxBodyBytes, int maxBatchItem
 
     private HostileInput Route(int n)
     {
-        var door = Pick([Door.GetCustomer, Door.DeleteCustomer, Door.ExportCustomer]);
+        var door = Pick([Door.GetCustomer, Door.EraseCustomer, Door.ExportCustomer]);
 
         // A bad id must be refused (400); a hostile but legal one names nobody (404) and must match no one else.
         // Legal ids get a prefix no ingested item uses, so they name nobody (the queue inputs may have stored a
         // rejected record under a bare spice id, which an erase would then rightly delete).
         var id = _random.Next(2) == 0 ? Pick(BadIds) : "route~" + Pick(Spice);
-        return new HostileInput(n, door, "route id", [], null, null, id);
+        if (door == Door.GetCustomer)
+        {
+            return new HostileInput(n, door, "route id", [], null, null, id);
+        }
+
+        var body = Encoding.UTF8.GetBytes("{\"customerId\":" + Quote(id) + "}");
+        return new HostileInput(n, door, "body id", body, "application/json", body.Length, id);
     }
 
     private HostileInput Queue(int n)

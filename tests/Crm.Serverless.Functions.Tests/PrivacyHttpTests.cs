@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Azure.Storage.Blobs;
 using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Storage;
@@ -33,6 +34,17 @@ public class PrivacyHttpTests(AzuriteFixture azurite, ITestOutputHelper output)
                 : host.Create<TransactionsHttp>().Post(r, CancellationToken.None));
     }
 
+    /// <summary>POST /api/privacy/erase with <c>{"customerId": id}</c>.</summary>
+    private static Task<HttpCall.Response> EraseAsync(TestHost host, string customerId)
+        => PrivacyAsync(host, "/api/privacy/erase", customerId, (f, r) => f.Erase(r, CancellationToken.None));
+
+    /// <summary>POST /api/privacy/export with <c>{"customerId": id}</c>.</summary>
+    private static Task<HttpCall.Response> ExportAsync(TestHost host, string customerId)
+        => PrivacyAsync(host, "/api/privacy/export", customerId, (f, r) => f.Export(r, CancellationToken.None));
+
+    private static Task<HttpCall.Response> PrivacyAsync(TestHost host, string path, string customerId, Func<PrivacyHttp, HttpRequest, Task<IActionResult>> function)
+        => HttpCall.InvokeAsync(HttpCall.Request("POST", path, JsonSerializer.Serialize(new { customerId })), r => function(host.Create<PrivacyHttp>(), r));
+
     /// <summary>A contact, 250 purchases (three delete batches), an attributed and an unattributed rejected record.</summary>
     private static async Task SeedAsync(TestHost host, string customerId)
     {
@@ -54,7 +66,7 @@ public class PrivacyHttpTests(AzuriteFixture azurite, ITestOutputHelper output)
         await SeedAsync(host, Subject);
         await SeedAsync(host, Neighbour);
 
-        var response = await SendAsync(host, "GET", $"/api/customers/{Subject}/export", null, (f, r) => f.Export(r, Subject, CancellationToken.None));
+        var response = await ExportAsync(host, Subject);
 
         Assert.Equal(200, response.Status);
         var json = response.Json;
@@ -80,7 +92,7 @@ public class PrivacyHttpTests(AzuriteFixture azurite, ITestOutputHelper output)
         var neighbourBefore = await StorageRecount.RowsHoldingAsync(tables.AllTables, Neighbour);
         var subjectBefore = await StorageRecount.RowsHoldingAsync(tables.AllTables, Subject);
 
-        var erase = await SendAsync(host, "DELETE", $"/api/customers/{Subject}", null, (f, r) => f.Delete(r, Subject, CancellationToken.None));
+        var erase = await EraseAsync(host, Subject);
 
         var subjectAfter = await StorageRecount.RowsHoldingAsync(tables.AllTables, Subject);
         var neighbourAfter = await StorageRecount.RowsHoldingAsync(tables.AllTables, Neighbour);
@@ -102,11 +114,11 @@ public class PrivacyHttpTests(AzuriteFixture azurite, ITestOutputHelper output)
     {
         await using var host = await azurite.StartHostAsync(builder => builder.AddCrmFunctions());
         await SeedAsync(host, Subject);
-        await SendAsync(host, "DELETE", $"/api/customers/{Subject}", null, (f, r) => f.Delete(r, Subject, CancellationToken.None));
+        await EraseAsync(host, Subject);
 
-        var again = await SendAsync(host, "DELETE", $"/api/customers/{Subject}", null, (f, r) => f.Delete(r, Subject, CancellationToken.None));
+        var again = await EraseAsync(host, Subject);
         var view = await SendAsync(host, "GET", $"/api/customers/{Subject}", null, (f, r) => f.Get(r, Subject, CancellationToken.None));
-        var export = await SendAsync(host, "GET", $"/api/customers/{Subject}/export", null, (f, r) => f.Export(r, Subject, CancellationToken.None));
+        var export = await ExportAsync(host, Subject);
 
         Assert.Equal(404, again.Status);
         Assert.StartsWith("application/problem+json", again.ContentType, StringComparison.Ordinal);
@@ -119,7 +131,7 @@ public class PrivacyHttpTests(AzuriteFixture azurite, ITestOutputHelper output)
     {
         await using var host = await azurite.StartHostAsync(builder => builder.AddCrmFunctions());
         await SeedAsync(host, Subject);
-        await SendAsync(host, "DELETE", $"/api/customers/{Subject}", null, (f, r) => f.Delete(r, Subject, CancellationToken.None));
+        await EraseAsync(host, Subject);
 
         var again = await SendAsync(host, "POST", "/api/transactions", Purchase(Subject, 0, 7m));
 
@@ -141,13 +153,33 @@ public class PrivacyHttpTests(AzuriteFixture azurite, ITestOutputHelper output)
         await SeedAsync(host, "a");
         var before = (await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Customers)).Count;
 
-        var erase = await SendAsync(host, "DELETE", "/api/customers/x", null, (f, r) => f.Delete(r, id, CancellationToken.None));
-        var export = await SendAsync(host, "GET", "/api/customers/x/export", null, (f, r) => f.Export(r, id, CancellationToken.None));
+        var erase = await EraseAsync(host, id);
+        var export = await ExportAsync(host, id);
 
         Assert.Equal(400, erase.Status);
         Assert.Equal(400, export.Status);
         Assert.Contains("customerId", erase.Errors.Keys);
         Assert.Equal(before, (await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Customers)).Count);
+    }
+
+    [Theory]
+    [InlineData("{}", "customerId")]
+    [InlineData("""{"customerId":7}""", "customerId")]
+    [InlineData("""{"customerId":null}""", "customerId")]
+    [InlineData("""["subject-7"]""", "body")]
+    [InlineData("""{"customerId":""", "body")]
+    [InlineData("""{"customerId":"\uD800"}""", "customerId")]
+    public async Task EraseAndExport_BodyWithoutAUsableCustomerId_Return400NamingTheField(string body, string field)
+    {
+        await using var host = await azurite.StartHostAsync(builder => builder.AddCrmFunctions());
+
+        var erase = await HttpCall.InvokeAsync(HttpCall.Request("POST", "/api/privacy/erase", body), r => host.Create<PrivacyHttp>().Erase(r, CancellationToken.None));
+        var export = await HttpCall.InvokeAsync(HttpCall.Request("POST", "/api/privacy/export", body), r => host.Create<PrivacyHttp>().Export(r, CancellationToken.None));
+
+        Assert.Equal(400, erase.Status);
+        Assert.Equal(400, export.Status);
+        Assert.Equal([field], erase.Errors.Keys);
+        Assert.Equal([field], export.Errors.Keys);
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ public partial class CompiledTemplateTests
         "CrmStorage__blobServiceUri",
         "Ingest__QueueName",
         "Nightly__Schedule",
+        "Auth__Mode",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     ];

@@ -28,8 +28,24 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// </summary>
     public async Task<TestHost> StartHostAsync(Action<HostApplicationBuilder>? configure = null, IDictionary<string, string?>? settings = null)
     {
-        var id = "t" + Guid.NewGuid().ToString("N")[..12];
+        var (id, values) = NewStore(settings);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.AddCrmCore();
+        builder.AddCrmMl();
+        configure?.Invoke(builder);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new TestHost(host, id);
+    }
+
+    /// <summary>
+    /// Settings for a store no other test uses: this Azurite, a fresh table prefix and queue names, then
+    /// <paramref name="settings"/> on top. For hosts other than <see cref="StartHostAsync"/>'s (e.g. <c>crm serve</c>'s).
+    /// </summary>
+    public static (string Id, Dictionary<string, string?> Settings) NewStore(IDictionary<string, string?>? settings = null)
+    {
+        var id = "t" + Guid.NewGuid().ToString("N")[..12];
         var values = new Dictionary<string, string?>
         {
             [StorageOptions.ConnectionName] = AzuriteLauncher.ConnectionString,
@@ -42,13 +58,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             values[key] = value;
         }
 
-        builder.Configuration.AddInMemoryCollection(values);
-        builder.AddCrmCore();
-        builder.AddCrmMl();
-        configure?.Invoke(builder);
-        var host = builder.Build();
-        await host.StartAsync();
-        return new TestHost(host, id);
+        return (id, values);
     }
 }
 

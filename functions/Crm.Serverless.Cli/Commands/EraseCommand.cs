@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;
 
-/// <summary><c>crm erase CUSTOMER_ID</c>: GDPR erasure through the same service as <c>DELETE /api/customers/{id}</c>.</summary>
+/// <summary><c>crm erase CUSTOMER_ID</c>: GDPR erasure through the same service as <c>POST /api/privacy/erase</c>.</summary>
 internal static class EraseCommand
 {
     public static Command Create()

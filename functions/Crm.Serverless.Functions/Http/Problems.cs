@@ -22,6 +22,12 @@ public static class Problems
     public static ApiResult Conflict(HttpRequest request, IEnumerable<FieldError> errors)
         => Create(request, StatusCodes.Status409Conflict, "The item conflicts with one already stored.", "The id is already stored with different content; nothing was overwritten.", ToDictionary(errors));
 
+    public static ApiResult Unauthorized(HttpRequest request, string detail)
+        => Create(request, StatusCodes.Status401Unauthorized, "Not authenticated.", detail);
+
+    public static ApiResult Forbidden(HttpRequest request, string detail)
+        => Create(request, StatusCodes.Status403Forbidden, "Not allowed.", detail);
+
     public static ApiResult NotFound(HttpRequest request, string detail)
         => Create(request, StatusCodes.Status404NotFound, "Not found.", detail);
 
@@ -54,6 +60,8 @@ public static class Problems
     private static string TypeFor(int status) => status switch
     {
         400 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
+        401 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2",
+        403 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.4",
         404 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
         409 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.10",
         413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",

@@ -24,12 +24,9 @@ public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : I
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var http = context.GetHttpContext();
-        var correlationId = http?.Request.Headers[CorrelationHeader].FirstOrDefault() is { Length: > 0 and <= 64 } given && given.All(char.IsAsciiLetterOrDigit)
-            ? given
-            : context.InvocationId;
-        http?.Response.Headers[CorrelationHeader] = correlationId;
+        var correlationId = http is null ? context.InvocationId : CorrelationIdOf(http, context.InvocationId);
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId, ["Function"] = context.FunctionDefinition.Name });
+        using var scope = BeginScope(logger, correlationId, context.FunctionDefinition.Name);
         try
         {
             await next(context);
@@ -41,9 +38,27 @@ public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : I
         }
     }
 
+    /// <summary>The caller's correlation id when it is a plain token of at most 64 characters, else <paramref name="fallback"/>; echoed in the response.</summary>
+    public static string CorrelationIdOf(HttpContext http, string fallback)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var correlationId = http.Request.Headers[CorrelationHeader].FirstOrDefault() is { Length: > 0 and <= 64 } given && given.All(char.IsAsciiLetterOrDigit)
+            ? given
+            : fallback;
+        http.Response.Headers[CorrelationHeader] = correlationId;
+        return correlationId;
+    }
+
+    /// <summary>The log scope of one invocation: its correlation id and function name, nothing from the request.</summary>
+    public static IDisposable? BeginScope(ILogger logger, string correlationId, string functionName)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        return logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId, ["Function"] = functionName });
+    }
+
     /// <summary>
     /// The one mapping from an exception an HTTP function threw to its response. Separate from <see cref="Invoke"/>
-    /// only so tests can drive it with a real request while storage is down, without a FunctionContext.
+    /// so <c>crm serve</c> and the tests run the same mapping without a FunctionContext.
     /// </summary>
     public static ApiResult ToProblem(Exception exception, HttpRequest request, string correlationId, string functionName, ILogger logger)
     {
