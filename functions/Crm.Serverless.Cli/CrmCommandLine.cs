@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Crm.Serverless.Cli.Commands;
+using Crm.Serverless.Core.Import;
+using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 
@@ -28,6 +30,17 @@ public static class CrmCommandLine
         try
         {
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CsvFormatException exception)
+        {
+            // Missing, unreadable or malformed input: the message names the file and the fix.
+            await Console.Error.WriteLineAsync(exception.Message);
+            return 1;
+        }
+        catch (CurrencyMismatchException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return 1;
         }
         catch (Exception exception) when (StorageFailure.IsTransient(exception))
         {
