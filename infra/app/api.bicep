@@ -36,6 +36,10 @@ param applicationInsightsName string
 @description('Queue the ingest endpoint writes to.')
 param ingestQueueName string
 
+@description('ISO 4217 code the store keeps amounts in; empty: adopted from the first purchase accepted.')
+@maxLength(3)
+param reportingCurrency string = ''
+
 @description('NCRONTAB schedule (UTC) of the nightly scoring run.')
 param nightlySchedule string = '0 0 2 * * *'
 
@@ -135,6 +139,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     CrmStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
     CrmStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
     Ingest__QueueName: ingestQueueName
+    // Empty means "not configured": the app then adopts the first accepted purchase's currency.
+    Ingest__ReportingCurrency: reportingCurrency
     Nightly__Schedule: nightlySchedule
     // Application Insights with local auth disabled: Entra ID auth as the app's identity.
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString

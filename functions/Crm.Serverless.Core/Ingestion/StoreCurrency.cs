@@ -36,7 +36,8 @@ public sealed class StoreCurrency(CrmTables tables, IOptions<IngestOptions> opti
             return known;
         }
 
-        var configured = options.Value.ReportingCurrency;
+        // An empty setting (the Bicep default) means none.
+        var configured = string.IsNullOrWhiteSpace(options.Value.ReportingCurrency) ? null : options.Value.ReportingCurrency;
         var stored = await ReadAsync(cancellationToken);
         if (stored is null && configured is not null)
         {
