@@ -44,6 +44,10 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
+@description('ISO 4217 code the store keeps amounts in, e.g. EUR. Empty: the store adopts the currency of the first purchase it accepts. Recorded once in the store; a different value later stops the app instead of mixing currencies.')
+@maxLength(3)
+param reportingCurrency string = ''
+
 @description('Log Analytics daily ingestion cap in GB; -1 for no cap.')
 param logAnalyticsDailyQuotaGb int = 1
 
@@ -133,6 +137,7 @@ module api 'app/api.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: appInsightsName
     ingestQueueName: ingestQueueName
+    reportingCurrency: reportingCurrency
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     entraClientId: entraClientId

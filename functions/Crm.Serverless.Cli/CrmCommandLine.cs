@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using Crm.Serverless.Cli.Commands;
 using Crm.Serverless.Cli.Stores;
 using Crm.Serverless.Core.Import;
+using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Options;
@@ -78,17 +79,23 @@ public static class CrmCommandLine
             await Console.Error.WriteLineAsync(exception.Message);
             return UserError;
         }
+        catch (CsvFormatException exception)
+        {
+            // Missing, unreadable or malformed input: the message names the file and the fix.
+            await Console.Error.WriteLineAsync(exception.Message);
+            return UserError;
+        }
+        catch (CurrencyMismatchException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return UserError;
+        }
         catch (Exception exception) when (StorageFailure.IsTransient(exception))
         {
             // The usual cause is no Azurite running: only `crm demo` starts one.
             await Console.Error.WriteLineAsync(
                 "Storage cannot be reached. Start Azurite (`./crm demo` starts it, or `npx azurite --location .azurite`) " +
                 "or point CrmStorage at your storage account, then run the command again.");
-            return UserError;
-        }
-        catch (CsvFormatException exception)
-        {
-            await Console.Error.WriteLineAsync(exception.Message);
             return UserError;
         }
         catch (InsufficientDataException exception)

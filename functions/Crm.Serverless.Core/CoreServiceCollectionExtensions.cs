@@ -40,6 +40,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IngestJsonParser>();
         services.AddSingleton<CsvItemReader>();
 
+        services.AddSingleton<StoreCurrency>();
         services.AddSingleton<PartitionWriter>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<RejectedItemStore>();

@@ -36,6 +36,10 @@ param applicationInsightsName string
 @description('Queue the ingest endpoint writes to.')
 param ingestQueueName string
 
+@description('ISO 4217 code the store keeps amounts in; empty: adopted from the first purchase accepted.')
+@maxLength(3)
+param reportingCurrency string = ''
+
 @description('NCRONTAB schedule (UTC) of the nightly scoring run.')
 param nightlySchedule string = '0 0 2 * * *'
 
@@ -140,6 +144,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     CrmStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
     CrmStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
     Ingest__QueueName: ingestQueueName
+    // Empty means "not configured": the app then adopts the first accepted purchase's currency.
+    Ingest__ReportingCurrency: reportingCurrency
     Nightly__Schedule: nightlySchedule
     // Entra: the app trusts X-MS-CLIENT-PRINCIPAL and checks each function's app role; Keys: it refuses that header.
     Auth__Mode: entraEnabled ? 'Entra' : 'Keys'

@@ -221,6 +221,21 @@ public partial class CompiledTemplateTests
     }
 
     [Fact]
+    public void Reporting_currency_is_a_main_parameter_passed_to_the_app_setting_and_empty_by_default()
+    {
+        var parameter = Template.Document.RootElement.GetProperty("parameters").GetProperty("reportingCurrency");
+
+        Assert.Equal("", parameter.GetProperty("defaultValue").GetString());
+        Assert.Equal(3, parameter.GetProperty("maxLength").GetInt32());
+        Assert.Equal("[parameters('reportingCurrency')]", AppSettings.GetString("properties.Ingest__ReportingCurrency", resolve: false));
+
+        // main.bicep hands its parameter to the api module, so `reportingCurrency` set at deployment reaches the app.
+        var api = Template.OfType("Microsoft.Resources/deployments").Single(r => r.Element.GetRawText().Contains("\"reportingCurrency\"", StringComparison.Ordinal) && r.Element.GetRawText().Contains("\"deploymentContainerName\"", StringComparison.Ordinal));
+        Assert.Equal("[parameters('reportingCurrency')]", api.GetString("properties.parameters.reportingCurrency.value", resolve: false));
+        Assert.Equal("", AppSettings.GetString("properties.Ingest__ReportingCurrency"));
+    }
+
+    [Fact]
     public void Flex_Consumption_app_settings_it_rejects_are_absent()
     {
         var names = AppSettings.Properties.EnumerateObject().Select(p => p.Name).ToList();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Local;
 using Crm.Serverless.Core.Scoring;
 using Microsoft.Extensions.Hosting;
@@ -21,26 +22,25 @@ internal static class DemoCommand
         var asOf = DateOption.Create();
         var export = new Option<FileInfo?>("--export") { Description = "Write per-customer results to this CSV file" };
         var report = new Option<FileInfo?>("--report") { Description = $"Write the run's HTML report here (default: {ReportCommand.DefaultPath})" };
+        var decimalComma = CsvOption.CreateDecimalComma();
         var command = new Command("demo", "Run the pipeline end to end on Azurite: import, train, score, segment, export, report.")
         {
-            transactions, contacts, asOf, export, report,
+            transactions, contacts, asOf, export, report, decimalComma,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var root = CliHost.RepositoryRoot();
             var transactionsFile = parse.GetValue(transactions) ?? new FileInfo(Path.Combine(root, DefaultDataset));
-            InputFiles.EnsureExist(transactionsFile, parse.GetValue(contacts));
-
             // One store per data set, so a demo on another file never mixes its customers or models with this one.
             CliHost.Store = CliHost.Store.OrNamedAfter(transactionsFile);
-            await RunAsync(root, transactionsFile, parse.GetValue(contacts), parse.GetValue(asOf), parse.GetValue(export), parse.GetValue(report) ?? ReportCommand.DefaultFile(), cancellationToken);
-            return 0;
+            return await RunAsync(root, transactionsFile, parse.GetValue(contacts), parse.GetValue(asOf), parse.GetValue(export), parse.GetValue(report) ?? ReportCommand.DefaultFile(), CsvOption.Read(parse, decimalComma), cancellationToken);
         });
         return command;
     }
 
-    private static async Task RunAsync(string root, FileInfo transactions, FileInfo? contacts, DateOnly? asOf, FileInfo? export, FileInfo report, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string root, FileInfo transactions, FileInfo? contacts, DateOnly? asOf, FileInfo? export, FileInfo report, CsvReadOptions csv, CancellationToken cancellationToken)
     {
+        ImportCommand.RequireReadable(transactions, contacts);
         Console.WriteLine("Crm.Serverless demo");
         var started = await AzuriteLauncher.EnsureRunningAsync(root, Console.Out, cancellationToken);
         Console.WriteLine(started ? "Storage: Azurite started on 127.0.0.1:10000-10002" : "Storage: reusing the Azurite already listening on 127.0.0.1:10000-10002");
@@ -49,7 +49,13 @@ internal static class DemoCommand
 
         using var host = CliHost.Build();
         await host.StartAsync(cancellationToken);
-        await ImportCommand.RunAsync(host.Services, transactions, contacts, cancellationToken);
+        var imported = await ImportCommand.RunAsync(host.Services, transactions, contacts, csv, cancellationToken);
+        await ImportCommand.WriteRejectionsAsync(imported, new FileInfo(Path.Combine(report.DirectoryName ?? ".", "rejected.csv")), cancellationToken);
+        if (imported.NothingUsable)
+        {
+            return await ImportCommand.NothingUsableAsync(imported);
+        }
+
         await ImportCommand.PrintStoredAsync(host.Services, cancellationToken);
         try
         {
@@ -68,5 +74,6 @@ internal static class DemoCommand
         }
 
         await host.StopAsync(cancellationToken);
+        return 0;
     }
 }

@@ -26,14 +26,8 @@ internal static class EvaluateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var file = parse.GetValue(transactions)!;
-            if (!file.Exists)
-            {
-                await Console.Error.WriteLineAsync($"No such file: {file.FullName}");
-                return 1;
-            }
-
             using var host = CliHost.Build();
-            var histories = ClvCommand.ReadHistories(host.Services.GetRequiredService<CsvItemReader>(), file, out _);
+            var histories = ClvCommand.ReadHistories(host.Services.GetRequiredService<CsvItemReader>(), file).Histories;
             var dates = parse.GetValue(asOf)!.Select(d => d.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc));
             var options = host.Services.GetRequiredService<IOptions<PropensityOptions>>().Value;
             var rows = await Task.Run(() => PropensityEvaluationReport.Produce(parse.GetValue(name) ?? file.Name, histories, dates, options), cancellationToken);

@@ -6,7 +6,7 @@ using Crm.Serverless.Ml.Simulation;
 namespace Crm.Serverless.Cli.Commands;
 
 /// <summary>
-/// <c>crm generate --customers N --seed S --out FILE [--contacts FILE]</c>: a seeded synthetic shop whose customers
+/// <c>crm generate --customers N --seed S --out FILE [--contacts FILE] [--currency EUR]</c>: a seeded synthetic shop whose customers
 /// buy and drop out like real ones (BG/NBD + Gamma-Gamma with heterogeneity), in the CSV format of the CDNOW file.
 /// </summary>
 internal static class GenerateCommand
@@ -19,7 +19,15 @@ internal static class GenerateCommand
         var contacts = new Option<FileInfo?>("--contacts") { Description = "Also write a contacts CSV (synthetic, no real personal data)" };
         var weeks = new Option<double>("--weeks") { Description = "Weeks of history from 1997-01-01", DefaultValueFactory = _ => 78 };
         var shape = new Option<double>("--rate-shape") { Description = "BG/NBD r: higher means more frequent buyers (CDNOW 0.243)", DefaultValueFactory = _ => 0.243 };
-        var command = new Command("generate", "Write a seeded synthetic shop as CSV.") { customers, seed, output, contacts, weeks, shape };
+        var currency = new Option<string>("--currency") { Description = "ISO 4217 code written on every row (amounts are not converted)", DefaultValueFactory = _ => "USD" };
+        currency.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is not { } code || !Core.Validation.Iso4217.IsKnown(code))
+            {
+                result.AddError("--currency must be an ISO 4217 code such as EUR.");
+            }
+        });
+        var command = new Command("generate", "Write a seeded synthetic shop as CSV.") { customers, seed, output, contacts, weeks, shape, currency };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new ShopSimulationOptions
@@ -30,7 +38,7 @@ internal static class GenerateCommand
                 R = parse.GetValue(shape),
             };
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-            var (rows, people) = await WriteAsync(options, parse.GetValue(output)!, parse.GetValue(contacts), cancellationToken);
+            var (rows, people) = await WriteAsync(options, parse.GetValue(output)!, parse.GetValue(contacts), cancellationToken, parse.GetValue(currency)!);
             Console.WriteLine($"Generated {people:N0} customers and {rows:N0} transactions in {stopwatch.Elapsed.TotalSeconds:0.0} s: {parse.GetValue(output)!.FullName}");
             return 0;
         });
@@ -42,7 +50,7 @@ internal static class GenerateCommand
 
     private static readonly string[] Countries = ["US", "GB", "DE", "FR", "NL", "SE", "ES", "IT", "CA", "AU"];
 
-    public static async Task<(long Transactions, int Customers)> WriteAsync(ShopSimulationOptions options, FileInfo output, FileInfo? contacts, CancellationToken cancellationToken)
+    public static async Task<(long Transactions, int Customers)> WriteAsync(ShopSimulationOptions options, FileInfo output, FileInfo? contacts, CancellationToken cancellationToken, string currency = "USD")
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
@@ -69,7 +77,7 @@ internal static class GenerateCommand
                 rows += customer.History.Purchases.Count;
             }
 
-            inFlight.Enqueue(Task.Run(() => Format(chunk, first, contactWriter is not null), cancellationToken));
+            inFlight.Enqueue(Task.Run(() => Format(chunk, first, contactWriter is not null, currency), cancellationToken));
             while (inFlight.Count > Environment.ProcessorCount)
             {
                 await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, cancellationToken);
@@ -84,7 +92,7 @@ internal static class GenerateCommand
         return (rows, people);
     }
 
-    private static (StringBuilder Transactions, StringBuilder? Contacts) Format(SimulatedCustomer[] chunk, int first, bool withContacts)
+    private static (StringBuilder Transactions, StringBuilder? Contacts) Format(SimulatedCustomer[] chunk, int first, bool withContacts, string currency)
     {
         var invariant = CultureInfo.InvariantCulture;
         var lines = new StringBuilder(chunk.Length * 400);
@@ -97,7 +105,7 @@ internal static class GenerateCommand
             {
                 // Interpolation into the builder formats in place; "s" and "F2" are the fast standard forms of
                 // yyyy-MM-ddTHH:mm:ss and 0.00 (amounts are never negative), so the file is the same as before.
-                lines.Append(invariant, $"{id}-{i},{id},{purchases[i].TimestampUtc:s}Z,{purchases[i].Amount:F2},USD,1").AppendLine();
+                lines.Append(invariant, $"{id}-{i},{id},{purchases[i].TimestampUtc:s}Z,{purchases[i].Amount:F2},{currency},1").AppendLine();
             }
 
             var person = first + k;

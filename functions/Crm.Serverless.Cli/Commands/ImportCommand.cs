@@ -11,47 +11,78 @@ internal static class ImportCommand
 {
     public static Command Create()
     {
-        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity]", Required = true };
+        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency]", Required = true };
         var contacts = new Option<FileInfo?>("--contacts") { Description = "CSV: customerId[,email,firstName,lastName,country,createdAt,marketingConsent]" };
         var rejected = new Option<FileInfo?>("--rejected") { Description = "Where to write rejected rows (default: import-rejected.csv when there are any)" };
+        var decimalComma = CsvOption.CreateDecimalComma();
         var command = new Command("import", "Bulk-import a shop export into storage; run it again to resume after an interruption.")
         {
-            transactions, contacts, rejected,
+            transactions, contacts, rejected, decimalComma,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            InputFiles.EnsureExist(parse.GetValue(transactions), parse.GetValue(contacts));
+            RequireReadable(parse.GetValue(transactions)!, parse.GetValue(contacts));
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
-            var report = await RunAsync(host.Services, parse.GetValue(transactions)!, parse.GetValue(contacts), cancellationToken);
+            var report = await RunAsync(host.Services, parse.GetValue(transactions)!, parse.GetValue(contacts), CsvOption.Read(parse, decimalComma), cancellationToken);
             await WriteRejectionsAsync(report, parse.GetValue(rejected) ?? new FileInfo("import-rejected.csv"), cancellationToken);
-            return 0;
+            return report.NothingUsable ? await NothingUsableAsync(report) : 0;
         });
         return command;
     }
 
-    public static async Task<ImportReport> RunAsync(IServiceProvider services, FileInfo transactions, FileInfo? contacts, CancellationToken cancellationToken)
+    /// <summary>Before storage is touched: a missing or unreadable file is the user's to fix, whatever storage's state.</summary>
+    public static void RequireReadable(FileInfo transactions, FileInfo? contacts)
     {
         ArgumentNullException.ThrowIfNull(transactions);
-        if (!transactions.Exists)
+        CsvItemReader.OpenFile(transactions.FullName).Dispose();
+        if (contacts is not null)
         {
-            throw new FileNotFoundException($"No such file: {transactions.FullName}");
+            CsvItemReader.OpenFile(contacts.FullName).Dispose();
         }
+    }
 
+    /// <summary>Every row was refused: the reasons are printed above; this says what that means, for exit code 1.</summary>
+    public static async Task<int> NothingUsableAsync(ImportReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        await Console.Error.WriteLineAsync($"No usable rows: all {report.TransactionRows + report.ContactRows:N0} rows were rejected (reasons above). Nothing was stored.");
+        return 1;
+    }
+
+    /// <summary>How many distinct reasons are printed; the rest are counted (all of them are in the rejected-rows file).</summary>
+    private const int ReasonLines = 20;
+
+    public static async Task<ImportReport> RunAsync(IServiceProvider services, FileInfo transactions, FileInfo? contacts, CsvReadOptions csv, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transactions);
+        RequireReadable(transactions, contacts);
         var import = services.GetRequiredService<ImportService>();
         ImportReport report;
         using (var bar = new ConsoleProgressBar("Importing"))
         {
-            report = await import.ImportAsync(new ImportRequest(transactions.FullName, contacts?.FullName), bar, cancellationToken);
+            report = await import.ImportAsync(new ImportRequest(transactions.FullName, contacts?.FullName, Csv: csv), bar, cancellationToken);
+        }
+
+        if (report.Currency is { } currency)
+        {
+            Console.WriteLine($"This store keeps amounts in {currency}");
         }
 
         Console.WriteLine($"Import: {report.TransactionRows:N0} transaction rows and {report.ContactRows:N0} contact rows read; " +
                           $"{report.Stored:N0} stored, {report.AlreadyStored:N0} already stored, {report.Rejections.Count:N0} rejected");
         Console.WriteLine($"        {report.StorageRequests:N0} storage requests ({report.RequestsPerTransaction:0.000} per transaction) " +
                           $"in {report.Elapsed.TotalSeconds:0.0} s ({report.RowsPerSecond:N0} rows/s)");
-        foreach (var rejection in report.Rejections.Take(10))
+        // One line per reason, never one per row: an export in the wrong currency has a reason for every row.
+        var reasons = report.RejectionsByReason;
+        foreach (var (reason, rows) in reasons.Take(ReasonLines))
         {
-            Console.WriteLine($"  rejected {Path.GetFileName(rejection.File)} line {rejection.Line}: {rejection.Reason}");
+            Console.WriteLine($"  {rows:N0} {(rows == 1 ? "row" : "rows")}: {reason}");
+        }
+
+        if (reasons.Count > ReasonLines)
+        {
+            Console.WriteLine($"  ... and {reasons.Count - ReasonLines:N0} more reasons ({reasons.Skip(ReasonLines).Sum(r => r.Rows):N0} rows)");
         }
 
         return report;
@@ -66,6 +97,7 @@ internal static class ImportCommand
             return;
         }
 
+        file.Directory?.Create();
         await using var writer = file.CreateText();
         await writer.WriteLineAsync("file,line,customerId,status,reason");
         foreach (var r in report.Rejections)

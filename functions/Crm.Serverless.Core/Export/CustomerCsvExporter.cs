@@ -9,7 +9,7 @@ namespace Crm.Serverless.Core.Export;
 /// CSV for marketing tools: every customer with the 360-degree fields and the latest scores (joined partition by
 /// partition, so memory stays at one shard), or one segment's customers with their scores only.
 /// </summary>
-public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader segments)
+public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader segments, Ingestion.StoreCurrency storeCurrency)
 {
     public static readonly string[] ContactColumns =
     [
@@ -28,12 +28,13 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
         ArgumentNullException.ThrowIfNull(writer);
         await writer.WriteLineAsync(string.Join(',', ContactColumns.Concat(ScoreColumns)));
         var rows = 0;
+        var currency = await storeCurrency.GetAsync(cancellationToken) ?? "";
         foreach (var partition in CrmKeys.AllPartitions())
         {
             var scores = await reader.ReadScoresAsync(partition, cancellationToken);
             await foreach (var customer in reader.ScanPartitionAsync(partition, cancellationToken))
             {
-                var view = reader.ToView(customer, scores.GetValueOrDefault(customer.CustomerId));
+                var view = EntityMapper.ToView(customer, currency, scores.GetValueOrDefault(customer.CustomerId));
                 await writer.WriteLineAsync(string.Join(',', ContactFields(view).Concat(ScoreFields(view.Scores)).Select(Escape)));
                 rows++;
             }

@@ -4,14 +4,24 @@ using Crm.Serverless.Core.Validation;
 
 namespace Crm.Serverless.Core.Import;
 
-/// <summary>A CSV file whose header lacks a required column, or that cannot be read at all.</summary>
+/// <summary>
+/// A CSV file that cannot be used as a whole: missing, unreadable, not text, or a header without a required column.
+/// The message says what was found and what to do; the CLI prints it and exits 1.
+/// </summary>
 public sealed class CsvFormatException(string message) : Exception(message);
+
+/// <param name="DecimalComma">Amounts are written <c>12,50</c> (many European exports) instead of <c>12.50</c>.</param>
+public sealed record CsvReadOptions(bool DecimalComma = false)
+{
+    public static readonly CsvReadOptions Default = new();
+}
 
 /// <summary>
 /// Reads a shop export line by line into the same parsed items the HTTP and queue doors produce; the item's
 /// index is its line number (the header is line 1), so a rejected row can be found in the file.
-/// Transactions: <c>transactionId,customerId,timestamp,amount,currency[,quantity]</c>; timestamps may be bare dates.
-/// Contacts: <c>customerId[,email,firstName,lastName,country,createdAt,marketingConsent]</c>.
+/// Transactions: <c>transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency]</c>;
+/// timestamps may be bare dates. Contacts: <c>customerId[,email,firstName,lastName,country,createdAt,marketingConsent]</c>.
+/// The delimiter (comma, semicolon or tab) is taken from the header.
 /// </summary>
 /// <remarks>
 /// Exports run to millions of rows, so the hot path is lean: columns are resolved once per file, fields are spans
@@ -24,30 +34,61 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
     public static readonly string[] ContactColumns = ["customerId"];
 
     // Every column a kind reads; the parsers below address them by position in these arrays.
-    private static readonly string[] TransactionFields = [.. TransactionColumns, "quantity"];
+    private static readonly string[] TransactionFields = [.. TransactionColumns, "quantity", "amountInReportingCurrency"];
     private static readonly string[] ContactFields = ["customerId", "email", "firstName", "lastName", "country", "createdAt", "marketingConsent"];
 
     private static readonly IReadOnlyList<FieldError> NoErrors = [];
 
+    private static readonly NumberFormatInfo CommaDecimals = new() { NumberDecimalSeparator = ",", NumberGroupSeparator = "\u00A0" };
+
     /// <summary>Large enough that handing a chunk to another thread costs little per line, small enough to bound memory.</summary>
     private const int ChunkLines = 4096;
 
-    public IEnumerable<ParsedItem<Transaction>> ReadTransactions(TextReader reader)
-        => Read(reader, TransactionColumns, TransactionFields, ReadTransaction);
+    /// <summary>Opens an export for reading; a missing, unreadable or non-text file is a <see cref="CsvFormatException"/> naming it.</summary>
+    public static StreamReader OpenFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new CsvFormatException($"{path} is a directory; give the path of a CSV file.");
+        }
 
-    public IEnumerable<ParsedItem<Contact>> ReadContacts(TextReader reader)
-        => Read(reader, ContactColumns, ContactFields, ReadContact);
+        if (!File.Exists(path))
+        {
+            throw new CsvFormatException($"No such file: {path}");
+        }
 
-    private static IEnumerable<ParsedItem<T>> Read<T>(TextReader reader, string[] required, string[] fields, Func<RowContext, int, ParsedItem<T>> read)
+        try
+        {
+            return new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16 });
+        }
+        catch (Exception exception) when (exception is UnauthorizedAccessException or IOException)
+        {
+            throw new CsvFormatException($"Cannot read {path}: {exception.Message}");
+        }
+    }
+
+    public IEnumerable<ParsedItem<Transaction>> ReadTransactions(TextReader reader, CsvReadOptions? options = null)
+        => Read(reader, TransactionColumns, TransactionFields, options ?? CsvReadOptions.Default, ReadTransaction);
+
+    public IEnumerable<ParsedItem<Contact>> ReadContacts(TextReader reader, CsvReadOptions? options = null)
+        => Read(reader, ContactColumns, ContactFields, options ?? CsvReadOptions.Default, ReadContact);
+
+    private static IEnumerable<ParsedItem<T>> Read<T>(TextReader reader, string[] required, string[] fields, CsvReadOptions options, Func<RowContext, int, ParsedItem<T>> read)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var header = reader.ReadLine() ?? throw new CsvFormatException("The file is empty; expected a header line.");
-        var names = CsvLine.SplitHeader(header);
+        var header = ReadHeader(reader);
+        var delimiter = CsvLine.DetectDelimiter(header);
+        var names = CsvLine.SplitHeader(header, delimiter);
         var missing = required.Where(name => !names.Contains(name, StringComparer.OrdinalIgnoreCase)).ToList();
         if (missing.Count > 0)
         {
-            throw new CsvFormatException($"The header lacks the column(s) {string.Join(", ", missing)}; expected {string.Join(",", required)}.");
+            var optional = fields.Except(required).ToList();
+            throw new CsvFormatException(
+                $"The header lacks the column(s) {string.Join(", ", missing)}; found {string.Join(", ", names.Select(name => name.Length == 0 ? "(empty)" : name))}. " +
+                $"Expected {string.Join(",", required)}" + (optional.Count > 0 ? $"[,{string.Join(",", optional)}]" : "") +
+                " (names in any order, comma, semicolon or tab separated).");
         }
 
         // A repeated column name means its first occurrence, as before.
@@ -77,7 +118,7 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
 
             if (lines.Count > 0)
             {
-                inFlight.Enqueue(Task.Run(() => ParseChunk(lines, columns, read)));
+                inFlight.Enqueue(Task.Run(() => ParseChunk(lines, new RowContext(columns, delimiter, options), read)));
             }
 
             while (inFlight.Count > (ended ? 0 : Environment.ProcessorCount))
@@ -90,10 +131,22 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
         }
     }
 
-    private static ParsedItem<T>[] ParseChunk<T>(List<(string Text, int Number)> lines, int[] columns, Func<RowContext, int, ParsedItem<T>> read)
+    private static string ReadHeader(TextReader reader)
+    {
+        var header = reader.ReadLine() ?? throw new CsvFormatException("The file is empty; expected a header line.");
+
+        // A spreadsheet (.xlsx is a zip) or other binary file read as text: say so rather than "lacks columns".
+        if (header.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new CsvFormatException("The file is not a text CSV file (it contains binary data, e.g. a spreadsheet); export it as CSV (UTF-8) and try again.");
+        }
+
+        return header;
+    }
+
+    private static ParsedItem<T>[] ParseChunk<T>(List<(string Text, int Number)> lines, RowContext context, Func<RowContext, int, ParsedItem<T>> read)
         where T : class
     {
-        var context = new RowContext(columns);
         var items = new ParsedItem<T>[lines.Count];
         for (var i = 0; i < items.Length; i++)
         {
@@ -107,12 +160,14 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
     }
 
     /// <summary>One chunk's working state: the current line, and buffers reused from row to row.</summary>
-    private sealed class RowContext(int[] columns)
+    private sealed class RowContext(int[] columns, char delimiter, CsvReadOptions options)
     {
         private string _customerId = "";
         private string _currency = "";
 
-        public CsvLine Line { get; } = new();
+        public CsvLine Line { get; } = new(delimiter);
+
+        public bool DecimalComma => options.DecimalComma;
 
         /// <summary>For the rules' findings; copied out only when a row has some.</summary>
         public List<FieldError> Scratch { get; } = [];
@@ -163,12 +218,25 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
         {
             Missing("amount", ref errors);
         }
-        else if (!decimal.TryParse(row[3], NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount))
+        else if (!TryParseAmount(row, 3, out amount))
         {
-            Add(ref errors, new FieldError("amount", "must be a decimal number such as 12.50"));
+            Add(ref errors, AmountError("amount", row, 3));
         }
 
         var currency = row.Currency(4) ?? Missing("currency", ref errors);
+        decimal? inReportingCurrency = null;
+        if (!row[6].IsEmpty)
+        {
+            if (TryParseAmount(row, 6, out var converted))
+            {
+                inReportingCurrency = converted;
+            }
+            else
+            {
+                Add(ref errors, AmountError("amountInReportingCurrency", row, 6));
+            }
+        }
+
         int? quantity = null;
         if (!row[5].IsEmpty)
         {
@@ -187,7 +255,7 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
             return new ParsedItem<Transaction>(line, null, customerId, transactionId, errors);
         }
 
-        var transaction = new Transaction(transactionId!, customerId!, timestamp, amount, currency!, quantity, []);
+        var transaction = new Transaction(transactionId!, customerId!, timestamp, amount, currency!, quantity, [], inReportingCurrency);
         row.Scratch.Clear();
         transactionRules.Validate(transaction, "", row.Scratch);
         return Result(line, transaction, customerId, transactionId, row.Scratch);
@@ -232,6 +300,23 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
         row.Scratch.Clear();
         contactRules.Validate(contact, "", row.Scratch);
         return Result(line, contact, customerId, customerId, row.Scratch);
+    }
+
+    private static bool TryParseAmount(RowContext row, int field, out decimal amount)
+        => decimal.TryParse(row[field], NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, row.DecimalComma ? CommaDecimals : CultureInfo.InvariantCulture, out amount);
+
+    /// <summary>The same text for every row with the same mistake, so an import's summary counts them as one reason.</summary>
+    private static FieldError AmountError(string field, RowContext row, int index)
+    {
+        var value = row[index];
+        if (row.DecimalComma)
+        {
+            return new FieldError(field, "must be a decimal number with a decimal comma such as 12,50 (--decimal-comma is set)");
+        }
+
+        return value.Contains(',') && decimal.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CommaDecimals, out _)
+            ? new FieldError(field, "uses a decimal comma (12,50); run again with --decimal-comma")
+            : new FieldError(field, "must be a decimal number such as 12.50");
     }
 
     private static ParsedItem<T> Result<T>(int line, T value, string? customerId, string? id, List<FieldError> scratch)

@@ -6,12 +6,15 @@ namespace Crm.Serverless.Core.Import;
 internal readonly record struct CsvField(int Start, int Length);
 
 /// <summary>
-/// One CSV line (RFC 4180 quoting, comma separated) split into field ranges rather than strings: a bulk import
-/// reads millions of lines and most fields are parsed into numbers and dates, so allocating a string per field
-/// would be most of the work. Quoted fields may not span lines.
+/// One CSV line (RFC 4180 quoting; comma, semicolon or tab separated) split into field ranges rather than strings:
+/// a bulk import reads millions of lines and most fields are parsed into numbers and dates, so allocating a string
+/// per field would be most of the work. Quoted fields may not span lines.
 /// </summary>
-internal sealed class CsvLine
+internal sealed class CsvLine(char delimiter = ',')
 {
+    /// <summary>What spreadsheet exports use: comma, or semicolon (and tab) where the comma is the decimal mark.</summary>
+    public static readonly char[] Delimiters = [',', ';', '\t'];
+
     private readonly List<CsvField> _fields = [];
     private readonly StringBuilder _unquoted = new();
 
@@ -35,7 +38,7 @@ internal sealed class CsvLine
             Text = line;
             var start = 0;
             int comma;
-            while ((comma = line.IndexOf(',', start)) >= 0)
+            while ((comma = line.IndexOf(delimiter, start)) >= 0)
             {
                 _fields.Add(new CsvField(start, comma - start));
                 start = comma + 1;
@@ -72,7 +75,7 @@ internal sealed class CsvLine
             {
                 quoted = true;
             }
-            else if (c == ',')
+            else if (c == delimiter)
             {
                 _fields.Add(new CsvField(fieldStart, text.Length - fieldStart));
                 fieldStart = text.Length;
@@ -88,10 +91,29 @@ internal sealed class CsvLine
         return !quoted;
     }
 
-    /// <summary>The header's names, trimmed and without a byte-order mark.</summary>
-    public static List<string> SplitHeader(string header)
+    /// <summary>The header's delimiter: the one of <see cref="Delimiters"/> it uses most (a comma when it has none).</summary>
+    public static char DetectDelimiter(string header)
     {
-        var line = new CsvLine();
+        ArgumentNullException.ThrowIfNull(header);
+        var best = ',';
+        var bestCount = 0;
+        foreach (var candidate in Delimiters)
+        {
+            var count = header.AsSpan().Count(candidate);
+            if (count > bestCount)
+            {
+                best = candidate;
+                bestCount = count;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The header's names, trimmed and without a byte-order mark.</summary>
+    public static List<string> SplitHeader(string header, char delimiter = ',')
+    {
+        var line = new CsvLine(delimiter);
         line.TrySplit(header.TrimStart('\uFEFF'));
         var names = new List<string>(line.Count);
         for (var i = 0; i < line.Count; i++)

@@ -11,7 +11,8 @@ namespace Crm.Serverless.Core.Import;
 /// Rows read before they are written. Memory holds one window, not the file, so it stays bounded however large
 /// the export; each window re-reads the partitions it touches, so fewer, larger windows cost fewer requests.
 /// </param>
-public sealed record ImportRequest(string TransactionsPath, string? ContactsPath = null, int Parallelism = 4, int WindowRows = 1_000_000);
+/// <param name="Csv">How the files write numbers (decimal comma); the delimiter is taken from each header.</param>
+public sealed record ImportRequest(string TransactionsPath, string? ContactsPath = null, int Parallelism = 4, int WindowRows = 1_000_000, CsvReadOptions? Csv = null);
 
 /// <summary>A row that was not stored: where it is and why.</summary>
 public sealed record ImportRejection(string File, int Line, string? CustomerId, IngestStatus Status, string Reason);
@@ -23,8 +24,16 @@ public sealed record ImportReport(
     int AlreadyStored,
     IReadOnlyList<ImportRejection> Rejections,
     long StorageRequests,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    string? Currency = null)
 {
+    /// <summary>Rows read that were neither stored nor already stored.</summary>
+    public bool NothingUsable => TransactionRows + ContactRows > 0 && Stored + AlreadyStored == 0;
+
+    /// <summary>How many rows were refused for each reason, most frequent first: what a person reads instead of the list.</summary>
+    public IReadOnlyList<(string Reason, int Rows)> RejectionsByReason
+        => [.. Rejections.GroupBy(r => r.Reason, StringComparer.Ordinal).Select(g => (g.Key, g.Count())).OrderByDescending(g => g.Item2).ThenBy(g => g.Key, StringComparer.Ordinal)];
+
     public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? (TransactionRows + ContactRows) / Elapsed.TotalSeconds : 0;
 
     public double RequestsPerTransaction => TransactionRows > 0 ? (double)StorageRequests / TransactionRows : 0;
@@ -33,9 +42,11 @@ public sealed record ImportReport(
 /// <summary>
 /// Bulk backfill from a shop export. Each partition is read once (whole, in pages) and written in 100-entity
 /// batches, so a run costs far less than one request per row. Re-running after an interruption is the resume:
-/// rows already stored come back as duplicates and only the rest is written.
+/// rows already stored come back as duplicates and only the rest is written. A purchase in another currency than
+/// the store's is refused per row unless it carries amountInReportingCurrency; a store without a currency adopts
+/// the first valid row's (<see cref="StoreCurrency"/>).
 /// </summary>
-public sealed class ImportService(CsvItemReader reader, IngestService ingest, StorageRequestCounter counter, ILogger<ImportService> logger)
+public sealed class ImportService(CsvItemReader reader, IngestService ingest, StoreCurrency storeCurrency, StorageRequestCounter counter, ILogger<ImportService> logger)
 {
     public async Task<ImportReport> ImportAsync(ImportRequest request, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
@@ -51,8 +62,8 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
         var contactRows = 0;
         if (request.ContactsPath is { } contactsPath)
         {
-            using var contacts = File.OpenText(contactsPath);
-            foreach (var item in reader.ReadContacts(contacts))
+            using var contacts = CsvItemReader.OpenFile(contactsPath);
+            foreach (var item in reader.ReadContacts(contacts, request.Csv))
             {
                 contactRows++;
                 if (window.Collect(item, contactsPath, PendingWrite.Of, rejections))
@@ -63,12 +74,24 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
         }
 
         var transactionRows = 0;
-        using (var transactions = File.OpenText(request.TransactionsPath))
+        string? currency = null;
+        var looked = false;
+        using (var transactions = CsvItemReader.OpenFile(request.TransactionsPath))
         {
-            foreach (var item in reader.ReadTransactions(transactions))
+            foreach (var item in reader.ReadTransactions(transactions, request.Csv))
             {
                 transactionRows++;
-                if (window.Collect(item, request.TransactionsPath, PendingWrite.Of, rejections))
+
+                // Only a row without a conversion can give a store its currency, so look again only for such a row.
+                if (item.Value is { } valid && currency is null && (!looked || valid.AmountInReportingCurrency is null))
+                {
+                    currency = await storeCurrency.ResolveAsync([valid], cancellationToken);
+                    looked = true;
+                }
+
+                var refusal = item.Value is { } transaction ? StoreCurrency.Check(transaction, currency, "") : null;
+                var checkedItem = refusal is null ? item : item with { Value = null, Errors = [refusal] };
+                if (window.Collect(checkedItem, request.TransactionsPath, t => PendingWrite.Of(t, currency!), rejections))
                 {
                     await FlushAsync();
                 }
@@ -112,7 +135,7 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             window.Clear();
         }
 
-        var report = new ImportReport(transactionRows, contactRows, stored, alreadyStored, [.. rejections.OrderBy(r => r.File, StringComparer.Ordinal).ThenBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed);
+        var report = new ImportReport(transactionRows, contactRows, stored, alreadyStored, [.. rejections.OrderBy(r => r.File, StringComparer.Ordinal).ThenBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed, currency ?? await storeCurrency.GetAsync(cancellationToken));
         logger.LogInformation(
             "Import finished: {Rows} rows, {Stored} stored, {AlreadyStored} already stored, {Rejected} rejected, {Requests} storage requests in {Elapsed}",
             transactionRows + contactRows, stored, alreadyStored, rejections.Count, report.StorageRequests, report.Elapsed);

@@ -12,11 +12,12 @@ public sealed class IngestOptions
     public string QueueName { get; set; } = "crm-ingest";
 
     /// <summary>
-    /// The one currency amounts are kept in. Aggregates and CLV add amounts up, so a purchase in another
-    /// currency is refused with a clear error rather than summed wrongly; convert before sending.
+    /// The one currency the store keeps amounts in. Optional: when unset, the store adopts the currency of the
+    /// first purchase it accepts. Either way it is recorded once in the store (<see cref="StoreCurrency"/>), and a
+    /// setting that differs from the recorded one stops the app rather than mixing currencies.
     /// </summary>
-    [Required, RegularExpression("^[A-Z]{3}$", ErrorMessage = "Ingest:ReportingCurrency must be an ISO 4217 code such as USD.")]
-    public string ReportingCurrency { get; set; } = "USD";
+    [RegularExpression("^[A-Z]{3}$", ErrorMessage = "Ingest:ReportingCurrency must be an ISO 4217 code such as USD.")]
+    public string? ReportingCurrency { get; set; }
 
     [Range(1, 500)]
     public int MaxBatchItems { get; set; } = 500;

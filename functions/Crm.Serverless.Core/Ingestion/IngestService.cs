@@ -16,12 +16,20 @@ public static class IngestSource
 /// Stores parsed contacts and purchases, whichever door they came in by, and says per item what happened.
 /// Items are grouped by partition and the partitions written in parallel.
 /// </summary>
-public sealed class IngestService(PartitionWriter writer)
+public sealed class IngestService(PartitionWriter writer, StoreCurrency storeCurrency)
 {
     private const int PartitionParallelism = 8;
 
-    public Task<IReadOnlyList<ItemOutcome>> IngestTransactionsAsync(ParsedBody<Transaction> body, string source, CancellationToken cancellationToken)
-        => IngestAsync(body, static t => PendingWrite.Of(t), "transactionId", "is already stored with different content; a stored purchase is never overwritten", source, cancellationToken);
+    /// <summary>Purchases in another currency than the store's are refused per item unless they carry their conversion.</summary>
+    public async Task<IReadOnlyList<ItemOutcome>> IngestTransactionsAsync(ParsedBody<Transaction> body, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var currency = await storeCurrency.ResolveAsync(body.Items.Where(item => item.Value is not null).Select(item => item.Value!), cancellationToken);
+        var items = body.Items.Select(item => item.Value is { } transaction && StoreCurrency.Check(transaction, currency, body.IsBatch ? $"[{item.Index}]." : "") is { } refusal
+            ? item with { Value = null, Errors = [refusal] }
+            : item);
+        return await IngestAsync(body with { Items = [.. items] }, t => PendingWrite.Of(t, currency!), "transactionId", "is already stored with different content; a stored purchase is never overwritten", source, cancellationToken);
+    }
 
     public Task<IReadOnlyList<ItemOutcome>> IngestContactsAsync(ParsedBody<Contact> body, string source, CancellationToken cancellationToken)
         => IngestAsync(body, static c => PendingWrite.Of(c), "customerId", "already has a contact with different content; a stored contact is never overwritten", source, cancellationToken);

@@ -18,7 +18,7 @@ public sealed class CustomerPrivacyService(
     CrmTables tables,
     RejectedItemStore rejected,
     TimeProvider clock,
-    IOptions<IngestOptions> options,
+    StoreCurrency storeCurrency,
     ILogger<CustomerPrivacyService> logger)
 {
     private const int MaxBatch = 100;
@@ -69,7 +69,7 @@ public sealed class CustomerPrivacyService(
                 {
                     if (CrmKeys.IsCustomerRow(row.RowKey))
                     {
-                        var view = EntityMapper.ToView(EntityMapper.ToCustomer(row), options.Value.ReportingCurrency);
+                        var view = EntityMapper.ToView(EntityMapper.ToCustomer(row), await storeCurrency.GetAsync(cancellationToken) ?? "");
                         (contact, summary) = (view.Contact, view.Purchases);
                     }
                     else

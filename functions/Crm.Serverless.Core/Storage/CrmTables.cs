@@ -31,6 +31,9 @@ public sealed class CrmTables(
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = tables.GetTableClient(storage.Value.RunsTable);
 
+    /// <summary>Store-wide settings (<see cref="StoreSettingEntity"/>), not keyed by customer.</summary>
+    public TableClient Settings { get; } = tables.GetTableClient(storage.Value.SettingsTable);
+
     public QueueClient ScoreQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName);
 
     public QueueClient ScorePoisonQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName + "-poison");
@@ -46,7 +49,7 @@ public sealed class CrmTables(
     /// </summary>
     public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores];
 
-    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs];
+    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];
 
     public IEnumerable<QueueClient> AllQueues => [IngestQueue, IngestPoisonQueue, ScoreQueue, ScorePoisonQueue];
 

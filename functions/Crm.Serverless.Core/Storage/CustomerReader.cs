@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Ingestion;
-using Microsoft.Extensions.Options;
 
 namespace Crm.Serverless.Core.Storage;
 
@@ -10,7 +9,7 @@ namespace Crm.Serverless.Core.Storage;
 public sealed record StoredCounts(long Customers, long Transactions, long Contacts);
 
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
-public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> options)
+public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency)
 {
     /// <summary>Two point reads in parallel: the customer row and the latest scores row.</summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
@@ -22,7 +21,7 @@ public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> opt
         var row = await customer;
         var scores = await score;
         return row.HasValue
-            ? EntityMapper.ToView(row.Value!, options.Value.ReportingCurrency, scores.HasValue ? scores.Value!.ToScore() : null)
+            ? EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores.HasValue ? scores.Value!.ToScore() : null)
             : null;
     }
 
@@ -51,8 +50,6 @@ public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> opt
 
         return scores;
     }
-
-    public CustomerView ToView(CustomerEntity customer, CustomerScore? scores) => EntityMapper.ToView(customer, options.Value.ReportingCurrency, scores);
 
     /// <summary>Counts rows by kind, reading only the keys and one flag (1,000 rows a request).</summary>
     public async Task<StoredCounts> CountAsync(CancellationToken cancellationToken)

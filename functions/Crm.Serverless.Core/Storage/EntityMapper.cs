@@ -9,9 +9,19 @@ public static class EntityMapper
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static TransactionEntity ToEntity(Transaction transaction, string hash, string source, DateTimeOffset receivedAt)
+    /// <param name="reportingCurrency">
+    /// The store's currency. A purchase in another currency is stored at its converted amount (what aggregates,
+    /// models and CLV add up), with the amount and currency it was sent in beside it.
+    /// </param>
+    public static TransactionEntity ToEntity(Transaction transaction, string hash, string source, DateTimeOffset receivedAt, string? reportingCurrency = null)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        var converted = reportingCurrency is not null && !string.Equals(transaction.Currency, reportingCurrency, StringComparison.Ordinal);
+        if (converted && transaction.AmountInReportingCurrency is null)
+        {
+            throw new ArgumentException($"A purchase in {transaction.Currency} needs amountInReportingCurrency to be stored in a {reportingCurrency} store.", nameof(transaction));
+        }
+
         return new TransactionEntity
         {
             PartitionKey = CrmKeys.PartitionOf(transaction.CustomerId),
@@ -19,13 +29,15 @@ public static class EntityMapper
             CustomerId = transaction.CustomerId,
             TransactionId = transaction.TransactionId,
             PurchasedAt = transaction.Timestamp.ToUniversalTime(),
-            AmountScaled = Money.ToScaled(transaction.Amount),
-            Currency = transaction.Currency,
+            AmountScaled = Money.ToScaled(converted ? transaction.AmountInReportingCurrency!.Value : transaction.Amount),
+            Currency = converted ? reportingCurrency! : transaction.Currency,
             Quantity = transaction.Quantity,
             ItemsJson = transaction.Items.Count == 0 ? null : JsonSerializer.Serialize(transaction.Items, Json),
             PayloadHash = hash,
             Source = source,
             ReceivedAt = receivedAt,
+            OriginalAmountScaled = converted ? Money.ToScaled(transaction.Amount) : null,
+            OriginalCurrency = converted ? transaction.Currency : null,
         };
     }
 

@@ -172,7 +172,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
                     }
 
                     hashes[transaction.TransactionId] = item.Hash;
-                    var entity = EntityMapper.ToEntity(transaction, item.Hash, source, receivedAt);
+                    var entity = EntityMapper.ToEntity(transaction, item.Hash, source, receivedAt, item.ReportingCurrency);
                     EntityMapper.ApplyPurchase(row, entity);
                     unit.Adds.Add(entity);
                     unit.Items.Add(index);

@@ -28,6 +28,12 @@ public static class PayloadHash
                 .Append(Money.ToScaled(item.Price).ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
+        // Only when present, so purchases sent without it hash as they always did.
+        if (transaction.AmountInReportingCurrency is { } converted)
+        {
+            text.Append("amountInReportingCurrency\t").Append(Money.ToScaled(converted).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
         return Hash(text.ToString());
     }
 

@@ -5,8 +5,9 @@ namespace Crm.Serverless.Core.Storage;
 /// <summary>A valid purchase or contact on its way into storage, with the fingerprint that tells retries from conflicts.</summary>
 public sealed class PendingWrite
 {
-    private PendingWrite(Transaction? transaction, Contact? contact, string customerId, string hash)
+    private PendingWrite(Transaction? transaction, Contact? contact, string customerId, string hash, string? reportingCurrency = null)
     {
+        ReportingCurrency = reportingCurrency;
         Transaction = transaction;
         Contact = contact;
         CustomerId = customerId;
@@ -21,10 +22,20 @@ public sealed class PendingWrite
 
     public string Hash { get; }
 
+    /// <summary>The store's currency when the purchase is in another one (then its converted amount is stored).</summary>
+    public string? ReportingCurrency { get; }
+
     public static PendingWrite Of(Transaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         return new(transaction, null, transaction.CustomerId, PayloadHash.Of(transaction));
+    }
+
+    /// <summary>A purchase checked against the store's currency (<see cref="Ingestion.StoreCurrency.Check"/>).</summary>
+    public static PendingWrite Of(Transaction transaction, string reportingCurrency)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        return new(transaction, null, transaction.CustomerId, PayloadHash.Of(transaction), reportingCurrency);
     }
 
     public static PendingWrite Of(Contact contact)

@@ -22,6 +22,9 @@ public sealed class StorageOptions
 
     public string RunsTable => TablePrefix + "Runs";
 
+    /// <summary>Facts about the store itself, one row each (its reporting currency).</summary>
+    public string SettingsTable => TablePrefix + "Settings";
+
     /// <summary>Versioned model artefacts with their metrics (container names must be lower case).</summary>
     public string ModelsContainer => (TablePrefix + "models").ToLowerInvariant();
 

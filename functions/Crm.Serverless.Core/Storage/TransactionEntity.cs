@@ -3,7 +3,11 @@ using Azure.Data.Tables;
 
 namespace Crm.Serverless.Core.Storage;
 
-/// <summary>One stored purchase. <see cref="PayloadHash"/> tells a retried send (same hash) from a conflicting one.</summary>
+/// <summary>
+/// One stored purchase. <see cref="PayloadHash"/> tells a retried send (same hash) from a conflicting one.
+/// <see cref="AmountScaled"/> and <see cref="Currency"/> are always in the store's reporting currency; a purchase
+/// sent in another currency keeps what was sent in <see cref="OriginalAmountScaled"/> and <see cref="OriginalCurrency"/>.
+/// </summary>
 public sealed class TransactionEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
@@ -21,4 +25,6 @@ public sealed class TransactionEntity : ITableEntity
     public string PayloadHash { get; set; } = "";
     public string Source { get; set; } = "";
     public DateTimeOffset ReceivedAt { get; set; }
+    public long? OriginalAmountScaled { get; set; }
+    public string? OriginalCurrency { get; set; }
 }

@@ -114,6 +114,7 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
         var amount = reader.RequiredDecimal("amount");
         var currency = reader.RequiredString("currency");
         var quantity = reader.OptionalInt("quantity");
+        var inReportingCurrency = reader.OptionalDecimal("amountInReportingCurrency");
         var items = new List<LineItem>();
         if (reader.TryGetArray("items", out var array))
         {
@@ -145,9 +146,10 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
             customerId ?? Placeholder.Id,
             timestamp ?? Placeholder.Timestamp,
             amount ?? 0,
-            currency ?? options.Value.ReportingCurrency,
+            currency ?? Placeholder.Currency,
             quantity,
-            items);
+            items,
+            inReportingCurrency);
         ApplyRules(errors, ruleErrors => transactionRules.Validate(transaction, prefix, ruleErrors));
         return new ParsedItem<Transaction>(index, errors.Count == 0 ? transaction : null, customerId, transactionId, errors);
     }
@@ -212,6 +214,9 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
     private static class Placeholder
     {
         public const string Id = "placeholder";
+
+        /// <summary>A known code, so a missing currency is reported once ("is required"), not also as unknown.</summary>
+        public const string Currency = "USD";
         public static readonly DateTimeOffset Timestamp = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     }
 

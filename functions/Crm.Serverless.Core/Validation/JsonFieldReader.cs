@@ -36,6 +36,8 @@ internal sealed class JsonFieldReader(JsonElement element, string prefix, List<F
 
     public decimal? RequiredDecimal(string name) => Number(name, required: true, static (JsonElement e, out decimal d) => e.TryGetDecimal(out d), "a decimal number");
 
+    public decimal? OptionalDecimal(string name) => Number(name, required: false, static (JsonElement e, out decimal d) => e.TryGetDecimal(out d), "a decimal number");
+
     public int? OptionalInt(string name) => Number(name, required: false, static (JsonElement e, out int i) => e.TryGetInt32(out i), "a whole number");
 
     public int? RequiredInt(string name) => Number(name, required: true, static (JsonElement e, out int i) => e.TryGetInt32(out i), "a whole number");

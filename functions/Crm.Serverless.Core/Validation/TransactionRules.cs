@@ -27,14 +27,16 @@ public sealed class TransactionRules(IOptions<IngestOptions> options, TimeProvid
 
         CheckAmount(transaction.Amount, prefix + "amount", errors);
 
-        var currency = options.Value.ReportingCurrency;
+        // Whether the currency is the store's is decided where the store's currency is known (StoreCurrency):
+        // `crm clv fit` reads files with these rules and no store.
         if (!Iso4217.IsKnown(transaction.Currency))
         {
             errors.Add(new FieldError(prefix + "currency", "must be an ISO 4217 currency code such as USD"));
         }
-        else if (!string.Equals(transaction.Currency, currency, StringComparison.Ordinal))
+
+        if (transaction.AmountInReportingCurrency is { } converted)
         {
-            errors.Add(new FieldError(prefix + "currency", $"must be {currency}, the shop's reporting currency; convert the amount before sending"));
+            CheckAmount(converted, prefix + "amountInReportingCurrency", errors);
         }
 
         if (transaction.Quantity is { } quantity && quantity is < 1 or > MaxQuantity)
