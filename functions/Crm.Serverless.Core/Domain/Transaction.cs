@@ -1,6 +1,10 @@
 namespace Crm.Serverless.Core.Domain;
 
-/// <summary>One purchase. <see cref="Amount"/> is in the shop's reporting currency, never a float.</summary>
+/// <summary>
+/// One purchase, refund or cancellation. <see cref="Amount"/> is in the shop's reporting currency, never a float;
+/// a refund's amount is what was given back (positive), a cancel's is 0. <see cref="RefersTo"/> is the
+/// <see cref="TransactionId"/> of the purchase a refund or cancel applies to, of the same customer.
+/// </summary>
 public sealed record Transaction(
     string TransactionId,
     string CustomerId,
@@ -8,6 +12,54 @@ public sealed record Transaction(
     decimal Amount,
     string Currency,
     int? Quantity,
-    IReadOnlyList<LineItem> Items);
+    IReadOnlyList<LineItem> Items,
+    TransactionKind Kind = TransactionKind.Purchase,
+    string? RefersTo = null);
 
 public sealed record LineItem(string Sku, int Quantity, decimal Price);
+
+public enum TransactionKind
+{
+    Purchase,
+
+    /// <summary>Money given back for part or all of a purchase.</summary>
+    Refund,
+
+    /// <summary>The purchase never happened (cancelled order, or stored under the wrong customer).</summary>
+    Cancel,
+}
+
+public static class TransactionKinds
+{
+    public static string Name(this TransactionKind kind) => kind switch
+    {
+        TransactionKind.Refund => "refund",
+        TransactionKind.Cancel => "cancel",
+        _ => "purchase",
+    };
+
+    public static bool TryParse(ReadOnlySpan<char> text, out TransactionKind kind)
+    {
+        kind = TransactionKind.Purchase;
+        if (text.Equals("purchase", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (text.Equals("refund", StringComparison.Ordinal))
+        {
+            kind = TransactionKind.Refund;
+            return true;
+        }
+
+        if (text.Equals("cancel", StringComparison.Ordinal))
+        {
+            kind = TransactionKind.Cancel;
+            return true;
+        }
+
+        return false;
+    }
+
+    public const string Expected = "must be \"purchase\", \"refund\" or \"cancel\"";
+}

@@ -22,6 +22,9 @@ public sealed class StorageOptions
 
     public string RunsTable => TablePrefix + "Runs";
 
+    /// <summary>Every change of a customer's marketing consent, with its time and source.</summary>
+    public string ConsentTable => TablePrefix + "ConsentHistory";
+
     /// <summary>Versioned model artefacts with their metrics (container names must be lower case).</summary>
     public string ModelsContainer => (TablePrefix + "models").ToLowerInvariant();
 
