@@ -5,6 +5,7 @@ using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Privacy;
+using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Core.Validation;
 using Crm.Serverless.Testing;
@@ -248,6 +249,49 @@ public sealed class LivingRecordTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal("0", b[header.IndexOf("purchaseCount")]);
         Assert.Equal("0", b[header.IndexOf("totalSpend")]);
         Assert.Empty(await StorageRecount.AggregateMismatchesAsync(host.Get<CrmTables>().Customers));
+    }
+
+    [Fact]
+    public async Task CrmExportMarketable_AfterConsentIsWithdrawnByQueueAndImport_NoLongerListsTheCustomer_BeforeAnyNightlyRun()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SeededShop.StoreAsync(host, 500, seed: 5);
+        var ids = (await StorageRecount.RecountAsync(host.Get<CrmTables>().Customers)).Keys.ToList();
+        await host.Get<IngestService>().WriteAsync(
+            [.. ids.Select(id => PendingWrite.Of(new Contact(id, null, null, null, null, null, true, new Dictionary<string, string>(), new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero))))],
+            StateLoad.WholePartition, IngestSource.Import, 4, null, CancellationToken.None);
+        await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: true, parallelism: 4, CancellationToken.None);
+        var segment = (await host.Get<SegmentReader>().GetLatestRunAsync(CancellationToken.None))!.Segments.MaxBy(s => s.Customers)!.Segment;
+        var environment = new Dictionary<string, string?>
+        {
+            ["Storage__TablePrefix"] = host.Id,
+            ["Ingest__QueueName"] = host.Id + "-ingest",
+            ["Nightly__ShardQueueName"] = host.Id + "-score",
+        };
+        var beforeFile = Path.Combine(_folder, "before.csv");
+        var afterFile = Path.Combine(_folder, "after.csv");
+        var everyoneFile = Path.Combine(_folder, "everyone.csv");
+        var before = await CliProcess.RunAsync(["export", "--out", beforeFile, "--segment", segment, "--marketable"], environment, _folder);
+        var listed = (await File.ReadAllLinesAsync(beforeFile)).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        var (byQueue, byImport) = (listed[0], listed[1]);
+
+        await host.Get<QueueIngestProcessor>().ProcessAsync("{\"type\":\"contact\",\"data\":{\"customerId\":\"" + byQueue + "\",\"marketingConsent\":false}}", "w1", CancellationToken.None);
+        var contacts = Path.Combine(_folder, "withdrawals.csv");
+        var none = Path.Combine(_folder, "none.csv");
+        await File.WriteAllLinesAsync(contacts, ["customerId,marketingConsent", byImport + ",false"]);
+        await File.WriteAllLinesAsync(none, ["transactionId,customerId,timestamp,amount,currency"]);
+        var import = await CliProcess.RunAsync(["import", "--transactions", none, "--contacts", contacts], environment, _folder);
+        var after = await CliProcess.RunAsync(["export", "--out", afterFile, "--segment", segment, "--marketable"], environment, _folder);
+        var everyone = await CliProcess.RunAsync(["export", "--out", everyoneFile, "--segment", segment], environment, _folder);
+
+        Assert.Equal([0, 0, 0, 0], new[] { before.ExitCode, import.ExitCode, after.ExitCode, everyone.ExitCode });
+        Assert.Contains("contacts: 1 updated", import.Output, StringComparison.Ordinal);
+        var remaining = (await File.ReadAllLinesAsync(afterFile)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(listed.Count - 2, remaining.Count);
+        Assert.DoesNotContain(remaining, row => row[0] == byQueue || row[0] == byImport);
+        Assert.All(remaining, row => Assert.Equal("true", row[1]));
+        var all = (await File.ReadAllLinesAsync(everyoneFile)).Skip(1).Select(l => l.Split(',')).ToDictionary(row => row[0], row => row[1]);
+        Assert.Equal(("false", "false"), (all[byQueue], all[byImport]));
     }
 
     [Fact]
