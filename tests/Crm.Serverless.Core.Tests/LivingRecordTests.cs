@@ -189,6 +189,24 @@ public sealed class LivingRecordTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task PurchaseUnderTheWrongCustomer_IsCorrectedByACancelAndANewPurchase()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await TransactionAsync(host, Purchase("right", "t0", 10m, "2024-01-01T00:00:00Z"));
+        await TransactionAsync(host, Purchase("wrong", "t1", 45m, "2024-02-01T00:00:00Z"));
+
+        var cancel = await TransactionAsync(host, Cancel("wrong", "t1-cancel", "t1"));
+        var moved = await TransactionAsync(host, Purchase("right", "t1-moved", 45m, "2024-02-01T00:00:00Z"));
+
+        Assert.Equal((IngestStatus.Accepted, IngestStatus.Accepted), (cancel.Status, moved.Status));
+        var wrong = (await ViewAsync(host, "wrong"))!.Purchases;
+        var right = (await ViewAsync(host, "right"))!.Purchases;
+        Assert.Equal((0, 0m, null), (wrong.Count, wrong.TotalSpend, wrong.LastPurchase));
+        Assert.Equal((2, 55m, "t1-moved"), (right.Count, right.TotalSpend, right.LastPurchase!.TransactionId));
+        Assert.Empty(await StorageRecount.AggregateMismatchesAsync(host.Get<CrmTables>().Customers));
+    }
+
+    [Fact]
     public async Task HttpBatch_RefundListedBeforeItsPurchase_IsAppliedAfterIt()
     {
         await using var host = await azurite.StartHostAsync();

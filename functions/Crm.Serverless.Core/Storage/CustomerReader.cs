@@ -104,11 +104,11 @@ public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> opt
 
     public CustomerView ToView(CustomerEntity customer, CustomerScore? scores) => EntityMapper.ToView(customer, options.Value.ReportingCurrency, scores);
 
-    /// <summary>Counts rows by kind, reading only the keys and one flag (1,000 rows a request).</summary>
+    /// <summary>Counts customers, purchase rows and contacts, reading only the keys and two columns (1,000 rows a request).</summary>
     public async Task<StoredCounts> CountAsync(CancellationToken cancellationToken)
     {
         long customers = 0, transactions = 0, contacts = 0;
-        var select = new[] { "RowKey", nameof(CustomerEntity.HasContact) };
+        var select = new[] { "RowKey", nameof(CustomerEntity.HasContact), nameof(TransactionEntity.Kind) };
         await foreach (var row in tables.Customers.QueryAsync<TableEntity>(maxPerPage: 1000, select: select, cancellationToken: cancellationToken))
         {
             if (CrmKeys.IsCustomerRow(row.RowKey))
@@ -116,8 +116,9 @@ public sealed class CustomerReader(CrmTables tables, IOptions<IngestOptions> opt
                 customers++;
                 contacts += row.GetBoolean(nameof(CustomerEntity.HasContact)) == true ? 1 : 0;
             }
-            else
+            else if (row.GetString(nameof(TransactionEntity.Kind)) is null)
             {
+                // Purchases only: refund and cancel rows change a purchase, they are not one.
                 transactions++;
             }
         }
