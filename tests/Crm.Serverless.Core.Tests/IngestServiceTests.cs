@@ -127,7 +127,7 @@ public class IngestServiceTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task IngestContact_RetriedAndConflicting_StoresOnceAndRefusesOverwrite()
+    public async Task IngestContact_RetriedAndChanged_StoresOnceThenUpdates()
     {
         await using var host = await azurite.StartHostAsync();
         var parser = host.Get<IngestJsonParser>();
@@ -141,9 +141,10 @@ public class IngestServiceTests(AzuriteFixture azurite)
 
         Assert.Equal(IngestStatus.Accepted, first[0].Status);
         Assert.Equal(IngestStatus.Duplicate, retry[0].Status);
-        Assert.Equal(IngestStatus.Conflict, changed[0].Status);
+        Assert.Equal(IngestStatus.Updated, changed[0].Status);
         var view = await host.Get<CustomerReader>().GetViewAsync("c9", CancellationToken.None);
-        Assert.Equal("Ada", view!.Contact!.FirstName);
+        Assert.Equal("Eve", view!.Contact!.FirstName);
+        Assert.Equal("ada@example.com", view.Contact.Email);
         Assert.Equal(1, view.Purchases.Count);
     }
 

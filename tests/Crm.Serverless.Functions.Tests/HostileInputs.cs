@@ -239,10 +239,46 @@ internal sealed class HostileInputs(int seed, int maxBodyBytes, int maxBatchItem
         return (string.Join(" + ", kinds), "{" + string.Join(',', fields.Select(f => Quote(f.Name) + ":" + f.Json)) + "}");
     }
 
+    /// <summary>
+    /// Characters outside the Basic Multilingual Plane: one per element, sent raw (4 UTF-8 bytes) but escaped when
+    /// stored (12 characters), so text within every documented length limit can overflow a Table property.
+    /// </summary>
+    private static readonly string[] Astral = ["\U0001F600", "\U0001F4A9", "\U00010348", "\U0001D11E", "\U00020000"];
+
+    private string AstralText(int pairs) => string.Concat(Enumerable.Range(0, pairs).Select(_ => Pick(Astral)));
+
     private string BreakTransaction(List<(string Name, string Json)> fields)
     {
-        switch (_random.Next(9))
+        switch (_random.Next(11))
         {
+            case 9:
+            {
+                // Valid by every per-field limit (200 items, SKUs of 64 UTF-16 units), too large to store: a 400 naming items.
+                var count = _random.Next(120, 201);
+                Set(fields, "items", "[" + string.Join(',', Enumerable.Range(0, count).Select(_ => "{\"sku\":\"" + AstralText(32) + "\",\"quantity\":1,\"price\":0.5}")) + "]");
+                return "unstorable items";
+            }
+
+            case 10:
+                switch (_random.Next(4))
+                {
+                    case 0:
+                        Set(fields, "kind", Quote(Pick(["Refund", "return", "", "purchase ", "REFUND", "credit"])));
+                        return "bad kind";
+                    case 1:
+                        Set(fields, "kind", "\"refund\"");
+                        fields.RemoveAll(f => f.Name == "refersTo");
+                        return "refund without refersTo";
+                    case 2:
+                        Set(fields, "refersTo", Quote(Pick(["fz-t0", "p1", Pick(Spice)])));
+                        fields.RemoveAll(f => f.Name == "kind");
+                        return "purchase with refersTo";
+                    default:
+                        Set(fields, "kind", "\"cancel\"");
+                        Set(fields, "refersTo", Quote(Pick(BadIds.Where(id => id.Length > 0).ToList())));
+                        return "cancel of a bad id";
+                }
+
             case 0:
             {
                 var name = Pick(["transactionId", "customerId", "timestamp", "amount", "currency"]);
@@ -309,8 +345,20 @@ internal sealed class HostileInputs(int seed, int maxBodyBytes, int maxBatchItem
 
     private string BreakContact(List<(string Name, string Json)> fields)
     {
-        switch (_random.Next(7))
+        switch (_random.Next(9))
         {
+            case 7:
+            {
+                // 50 attributes of at most 256 UTF-16 units each: within the limits, too large to store once escaped.
+                var count = _random.Next(30, 51);
+                Set(fields, "attributes", "{" + string.Join(',', Enumerable.Range(0, count).Select(k => $"\"k{k}\":\"{AstralText(128)}\"")) + "}");
+                return "unstorable attributes";
+            }
+
+            case 8:
+                Set(fields, "updatedAt", Quote(Pick(["2999-01-01T00:00:00Z", "1899-12-31T00:00:00Z", "2024-01-01T00:00:00", "now", "2024-02-30T00:00:00Z"])));
+                return "bad updatedAt";
+
             case 0:
                 fields.RemoveAll(f => f.Name == "customerId");
                 return "missing customerId";

@@ -69,7 +69,7 @@ public class SegmentsHttpTests(AzuriteFixture azurite)
         Assert.Equal(200, csv.Status);
         Assert.StartsWith("text/csv", csv.ContentType, StringComparison.Ordinal);
         var lines = csv.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("customerId,asOf,churnProbability", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("customerId,marketingConsent,asOf,churnProbability", lines[0], StringComparison.Ordinal);
         Assert.Equal(size, lines.Length - 1);
         Assert.Equal(seen.Order(StringComparer.Ordinal), lines.Skip(1).Select(l => l.Split(',')[0]).Order(StringComparer.Ordinal));
         Assert.Equal(csv.Text, byAccept.Text);

@@ -8,7 +8,20 @@ namespace Crm.Serverless.Testing;
 /// <summary>Recounts what is stored, straight from the table, to check aggregates and idempotency against.</summary>
 public static class StorageRecount
 {
-    public sealed record CustomerRecount(int Rows, int Purchases, long TotalScaled, DateTimeOffset? First, DateTimeOffset? Last, CustomerEntity? Customer);
+    /// <summary>
+    /// A customer recounted from their rows. <see cref="Purchases"/> counts the purchases that stand (not cancelled,
+    /// not wholly refunded), <see cref="TotalScaled"/> is net spend; <see cref="Gross"/> and <see cref="Refunded"/>
+    /// cover the purchases not cancelled. <see cref="LinkMismatches"/> counts purchase rows whose refunded amount or
+    /// cancelled flag differs from the refund and cancel rows that refer to them.
+    /// </summary>
+    public sealed record CustomerRecount(int Rows, int Purchases, long TotalScaled, DateTimeOffset? First, DateTimeOffset? Last, CustomerEntity? Customer)
+    {
+        public long Gross { get; init; }
+
+        public long Refunded { get; init; }
+
+        public int LinkMismatches { get; init; }
+    }
 
     public static async Task<List<TableEntity>> AllRowsAsync(TableClient table)
     {
@@ -30,16 +43,28 @@ public static class StorageRecount
                 group => group.Key,
                 group =>
                 {
-                    var purchases = group.Where(row => !CrmKeys.IsCustomerRow(row.RowKey)).ToList();
+                    var transactions = group.Where(row => !CrmKeys.IsCustomerRow(row.RowKey)).Select(EntityMapper.ToTransaction).ToList();
                     var customer = group.Where(row => CrmKeys.IsCustomerRow(row.RowKey)).Select(EntityMapper.ToCustomer).SingleOrDefault();
-                    var times = purchases.Select(p => p.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt))!.Value).ToList();
+                    var purchases = transactions.Where(t => t.IsPurchase).ToList();
+                    var links = transactions.Where(t => !t.IsPurchase).ToLookup(t => t.RefersTo!, StringComparer.Ordinal);
+                    var linkMismatches = purchases.Count(p =>
+                        p.RefundedScaled != links[p.TransactionId].Where(t => t.Kind == "refund").Sum(t => t.AmountScaled)
+                        || p.Cancelled != links[p.TransactionId].Any(t => t.Kind == "cancel"));
+                    var standing = purchases.Where(p => p.Stands).ToList();
+                    var times = standing.Select(p => p.PurchasedAt).ToList();
+                    var counted = purchases.Where(p => !p.Cancelled).ToList();
                     return new CustomerRecount(
                         group.Count(),
-                        purchases.Count,
-                        purchases.Sum(p => p.GetInt64(nameof(TransactionEntity.AmountScaled))!.Value),
+                        standing.Count,
+                        counted.Sum(p => p.AmountScaled - p.RefundedScaled),
                         times.Count == 0 ? null : times.Min(),
                         times.Count == 0 ? null : times.Max(),
-                        customer);
+                        customer)
+                    {
+                        Gross = counted.Sum(p => p.AmountScaled),
+                        Refunded = counted.Sum(p => p.RefundedScaled),
+                        LinkMismatches = linkMismatches,
+                    };
                 },
                 StringComparer.Ordinal);
     }
@@ -76,7 +101,7 @@ public static class StorageRecount
     /// </summary>
     public static async Task<(int Purchases, string Checksum)> PurchaseChecksumAsync(TableClient customers)
     {
-        var rows = (await AllRowsAsync(customers)).Where(row => !CrmKeys.IsCustomerRow(row.RowKey)).ToList();
+        var rows = (await AllRowsAsync(customers)).Where(row => !CrmKeys.IsCustomerRow(row.RowKey) && row.GetString(nameof(TransactionEntity.Kind)) is null).ToList();
         return (rows.Count, Checksum(rows.Select<TableEntity, (string, string, string?, long?)>(row => (row.PartitionKey, row.RowKey, row.GetString(nameof(TransactionEntity.PayloadHash)), row.GetInt64(nameof(TransactionEntity.AmountScaled))))));
     }
 
@@ -90,13 +115,20 @@ public static class StorageRecount
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 
-    /// <summary>Every customer row's aggregates equal a recount of its purchase rows; returns the customers that differ.</summary>
+    /// <summary>
+    /// Every customer row's aggregates (count, net, gross, refunded, first and last purchase) equal a recount of its
+    /// purchase rows, and every purchase row's refunded amount and cancelled flag equal its refund and cancel rows;
+    /// returns the customers that differ.
+    /// </summary>
     public static async Task<List<string>> AggregateMismatchesAsync(TableClient customers)
         => [.. (await RecountAsync(customers))
             .Where(pair => pair.Value.Customer is not { } c
                 || c.PurchaseCount != pair.Value.Purchases
                 || c.TotalAmountScaled != pair.Value.TotalScaled
+                || c.GrossAmountScaled != pair.Value.Gross
+                || c.RefundedAmountScaled != pair.Value.Refunded
                 || c.FirstPurchaseAt != pair.Value.First
-                || c.LastPurchaseAt != pair.Value.Last)
+                || c.LastPurchaseAt != pair.Value.Last
+                || pair.Value.LinkMismatches > 0)
             .Select(pair => pair.Key)];
 }

@@ -13,7 +13,8 @@ internal static class ExportCommand
     {
         var output = new Option<FileInfo>("--out") { Description = "CSV file to write", Required = true };
         var segment = new Option<string?>("--segment") { Description = "Only this segment's customers, with their scores (e.g. champions, at-risk)" };
-        var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment };
+        var marketable = new Option<bool>("--marketable") { Description = "Only customers whose marketing consent is true now (read from the customer rows, not the nightly scores)" };
+        var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment, marketable };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var name = parse.GetValue(segment);
@@ -25,12 +26,12 @@ internal static class ExportCommand
 
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
-            return await RunAsync(host.Services, parse.GetValue(output)!, name is null ? null : RfmSegmentTable.FromSlug(name)!.Value.Slug(), cancellationToken);
+            return await RunAsync(host.Services, parse.GetValue(output)!, name is null ? null : RfmSegmentTable.FromSlug(name)!.Value.Slug(), cancellationToken, parse.GetValue(marketable));
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(IServiceProvider services, FileInfo output, string? segment, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IServiceProvider services, FileInfo output, string? segment, CancellationToken cancellationToken, bool marketableOnly = false)
     {
         ArgumentNullException.ThrowIfNull(output);
         output.Directory?.Create();
@@ -39,8 +40,8 @@ internal static class ExportCommand
         await using (var writer = output.CreateText())
         {
             rows = segment is null
-                ? await exporter.WriteAllAsync(writer, cancellationToken)
-                : await exporter.WriteSegmentAsync(writer, segment, cancellationToken);
+                ? await exporter.WriteAllAsync(writer, cancellationToken, marketableOnly)
+                : await exporter.WriteSegmentAsync(writer, segment, cancellationToken, marketableOnly);
         }
 
         if (rows < 0)

@@ -11,8 +11,8 @@ internal static class ImportCommand
 {
     public static Command Create()
     {
-        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency]", Required = true };
-        var contacts = new Option<FileInfo?>("--contacts") { Description = "CSV: customerId[,email,firstName,lastName,country,createdAt,marketingConsent]" };
+        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo]", Required = true };
+        var contacts = new Option<FileInfo?>("--contacts") { Description = "CSV: customerId[,email,firstName,lastName,country,createdAt,marketingConsent,updatedAt]" };
         var rejected = new Option<FileInfo?>("--rejected") { Description = "Where to write rejected rows (default: import-rejected.csv when there are any)" };
         var decimalComma = CsvOption.CreateDecimalComma();
         var command = new Command("import", "Bulk-import a shop export into storage; run it again to resume after an interruption.")
@@ -71,6 +71,11 @@ internal static class ImportCommand
 
         Console.WriteLine($"Import: {report.TransactionRows:N0} transaction rows and {report.ContactRows:N0} contact rows read; " +
                           $"{report.Stored:N0} stored, {report.AlreadyStored:N0} already stored, {report.Rejections.Count:N0} rejected");
+        if (report.Updated + report.Stale > 0)
+        {
+            Console.WriteLine($"        contacts: {report.Updated:N0} updated, {report.Stale:N0} stale (older than what is stored; nothing changed)");
+        }
+
         Console.WriteLine($"        {report.StorageRequests:N0} storage requests ({report.RequestsPerTransaction:0.000} per transaction) " +
                           $"in {report.Elapsed.TotalSeconds:0.0} s ({report.RowsPerSecond:N0} rows/s)");
         // One line per reason, never one per row: an export in the wrong currency has a reason for every row.

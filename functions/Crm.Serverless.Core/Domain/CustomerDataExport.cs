@@ -11,7 +11,8 @@ public sealed record CustomerDataExport(
     PurchaseSummary? Summary,
     IReadOnlyList<PurchaseRecord> Purchases,
     IReadOnlyList<RejectedRecord> RejectedItems,
-    IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyDictionary<string, object?>>> OtherRecords);
+    IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyDictionary<string, object?>>> OtherRecords,
+    IReadOnlyList<ConsentRecord>? ConsentHistory = null);
 
 public sealed record PurchaseRecord(
     string TransactionId,
@@ -21,7 +22,14 @@ public sealed record PurchaseRecord(
     int? Quantity,
     IReadOnlyList<LineItem> Items,
     string? Source,
-    DateTimeOffset? ReceivedAt);
+    DateTimeOffset? ReceivedAt,
+    string Kind = "purchase",
+    string? RefersTo = null,
+    decimal Refunded = 0,
+    bool Cancelled = false);
+
+/// <summary>One change of marketing consent: when it changed (the update's time), from what to what, and by which door.</summary>
+public sealed record ConsentRecord(DateTimeOffset ChangedAt, bool? MarketingConsent, bool? Previous, string Source, DateTimeOffset ReceivedAt);
 
 public sealed record RejectedRecord(
     string? Source,

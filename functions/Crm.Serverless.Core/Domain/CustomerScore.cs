@@ -3,7 +3,10 @@ namespace Crm.Serverless.Core.Domain;
 /// <summary>One factor behind a churn score: the feature, the customer's value of it, and how far it pushed the score.</summary>
 public sealed record ScoreFactor(string Feature, double Value, double Contribution);
 
-/// <summary>Everything the nightly run says about one customer, as of <see cref="AsOf"/>.</summary>
+/// <summary>
+/// Everything the nightly run says about one customer, as of <see cref="AsOf"/>. <see cref="MarketingConsent"/>
+/// is not part of the nightly snapshot: marketing reads fill it from the customer row at request time.
+/// </summary>
 public sealed record CustomerScore(
     string CustomerId,
     string RunId,
@@ -21,4 +24,5 @@ public sealed record CustomerScore(
     int Monetary,
     string Segment,
     string ValueTier,
-    string ChurnRiskTier);
+    string ChurnRiskTier,
+    bool? MarketingConsent = null);

@@ -14,14 +14,20 @@ public sealed record ContactView(
     string? Country,
     DateTimeOffset? CreatedAt,
     bool? MarketingConsent,
-    IReadOnlyDictionary<string, string> Attributes);
+    IReadOnlyDictionary<string, string> Attributes,
+    DateTimeOffset? UpdatedAt = null);
 
+/// <param name="Count">Purchases that stand: not cancelled and not wholly refunded.</param>
+/// <param name="TotalSpend">Net: <paramref name="GrossSpend"/> less <paramref name="Refunds"/>.</param>
+/// <param name="LastPurchase">The latest purchase that still stands.</param>
 public sealed record PurchaseSummary(
     int Count,
     decimal TotalSpend,
     decimal? AverageSpend,
     string Currency,
     DateTimeOffset? FirstPurchaseAt,
-    LastPurchase? LastPurchase);
+    LastPurchase? LastPurchase,
+    decimal GrossSpend = 0,
+    decimal Refunds = 0);
 
 public sealed record LastPurchase(string TransactionId, DateTimeOffset At, decimal Amount, int? Quantity, IReadOnlyList<LineItem> Items);

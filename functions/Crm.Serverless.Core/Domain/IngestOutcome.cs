@@ -13,6 +13,12 @@ public enum IngestStatus
 
     /// <summary>Invalid; nothing was stored.</summary>
     Rejected,
+
+    /// <summary>A contact that changed at least one field of the stored one (it was newer).</summary>
+    Updated,
+
+    /// <summary>A contact older than what is stored for every field it changes: nothing was changed.</summary>
+    Stale,
 }
 
 public sealed record FieldError(string Field, string Message);
@@ -22,4 +28,17 @@ public sealed record ItemOutcome(int Index, IngestStatus Status, string? Custome
 {
     public static ItemOutcome Rejected(int index, string? customerId, string? id, IReadOnlyList<FieldError> errors)
         => new(index, IngestStatus.Rejected, customerId, id, errors);
+
+    /// <summary>A refund or cancel whose purchase is not stored (yet): on the queue the message is retried for it.</summary>
+    public bool AwaitsPurchase { get; init; }
+}
+
+/// <summary>What storage made of one valid item; <see cref="Error"/> says why when it was refused there.</summary>
+public sealed record WriteOutcome(IngestStatus Status, FieldError? Error = null, bool AwaitsPurchase = false)
+{
+    public static readonly WriteOutcome Accepted = new(IngestStatus.Accepted);
+    public static readonly WriteOutcome Duplicate = new(IngestStatus.Duplicate);
+    public static readonly WriteOutcome Conflict = new(IngestStatus.Conflict);
+    public static readonly WriteOutcome Updated = new(IngestStatus.Updated);
+    public static readonly WriteOutcome Stale = new(IngestStatus.Stale);
 }

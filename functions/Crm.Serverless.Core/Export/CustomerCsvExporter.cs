@@ -15,6 +15,7 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
     [
         "customerId", "email", "firstName", "lastName", "country", "marketingConsent",
         "purchaseCount", "totalSpend", "averageSpend", "currency", "firstPurchaseAt", "lastPurchaseAt", "lastTransactionId", "lastAmount",
+        "grossSpend", "refunds",
     ];
 
     public static readonly string[] ScoreColumns =
@@ -23,7 +24,8 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
         "recency", "frequency", "monetary", "segment", "valueTier", "churnRiskTier", "topChurnFactor",
     ];
 
-    public async Task<int> WriteAllAsync(TextWriter writer, CancellationToken cancellationToken)
+    /// <param name="marketableOnly">Only customers whose marketing consent is true now.</param>
+    public async Task<int> WriteAllAsync(TextWriter writer, CancellationToken cancellationToken, bool marketableOnly = false)
     {
         ArgumentNullException.ThrowIfNull(writer);
         await writer.WriteLineAsync(string.Join(',', ContactColumns.Concat(ScoreColumns)));
@@ -34,6 +36,11 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
             var scores = await reader.ReadScoresAsync(partition, cancellationToken);
             await foreach (var customer in reader.ScanPartitionAsync(partition, cancellationToken))
             {
+                if (marketableOnly && customer.MarketingConsent != true)
+                {
+                    continue;
+                }
+
                 var view = EntityMapper.ToView(customer, currency, scores.GetValueOrDefault(customer.CustomerId));
                 await writer.WriteLineAsync(string.Join(',', ContactFields(view).Concat(ScoreFields(view.Scores)).Select(Escape)));
                 rows++;
@@ -43,8 +50,11 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
         return rows;
     }
 
+    /// <summary>
+    /// One segment's customers with their scores and their consent as stored now (not as of the run).
+    /// </summary>
     /// <returns>Rows written, or -1 when there is no complete run yet.</returns>
-    public async Task<int> WriteSegmentAsync(TextWriter writer, string segment, CancellationToken cancellationToken)
+    public async Task<int> WriteSegmentAsync(TextWriter writer, string segment, CancellationToken cancellationToken, bool marketableOnly = false)
     {
         ArgumentNullException.ThrowIfNull(writer);
         var run = await segments.GetLatestRunAsync(cancellationToken);
@@ -53,11 +63,12 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
             return -1;
         }
 
-        await writer.WriteLineAsync(string.Join(',', ScoreColumns.Prepend("customerId")));
+        await writer.WriteLineAsync(string.Join(',', ScoreColumns.Prepend("marketingConsent").Prepend("customerId")));
         var rows = 0;
-        await foreach (var score in segments.StreamAsync(run, segment, cancellationToken))
+        await foreach (var score in segments.StreamWithConsentAsync(run, segment, marketableOnly, cancellationToken))
         {
-            await writer.WriteLineAsync(string.Join(',', ScoreFields(score).Prepend(score.CustomerId).Select(Escape)));
+            var consent = score.MarketingConsent?.ToString(CultureInfo.InvariantCulture).ToLowerInvariant();
+            await writer.WriteLineAsync(string.Join(',', ScoreFields(score).Prepend(consent).Prepend(score.CustomerId).Select(Escape)));
             rows++;
         }
 
@@ -80,6 +91,8 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
             purchases.LastPurchase?.At.ToString("O", CultureInfo.InvariantCulture),
             purchases.LastPurchase?.TransactionId,
             purchases.LastPurchase?.Amount.ToString(CultureInfo.InvariantCulture),
+            purchases.GrossSpend.ToString(CultureInfo.InvariantCulture),
+            purchases.Refunds.ToString(CultureInfo.InvariantCulture),
         ];
     }
 

@@ -19,8 +19,10 @@ public sealed record CsvReadOptions(bool DecimalComma = false)
 /// <summary>
 /// Reads a shop export line by line into the same parsed items the HTTP and queue doors produce; the item's
 /// index is its line number (the header is line 1), so a rejected row can be found in the file.
-/// Transactions: <c>transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency]</c>;
-/// timestamps may be bare dates. Contacts: <c>customerId[,email,firstName,lastName,country,createdAt,marketingConsent]</c>.
+/// Transactions: <c>transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo]</c>;
+/// timestamps may be bare dates; a cancel's amount and currency may be empty.
+/// Contacts: <c>customerId[,email,firstName,lastName,country,createdAt,marketingConsent,updatedAt]</c>: the columns
+/// in the header are the fields the file sets (an empty cell clears the field), the others are left alone.
 /// The delimiter (comma, semicolon or tab) is taken from the header.
 /// </summary>
 /// <remarks>
@@ -34,8 +36,8 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
     public static readonly string[] ContactColumns = ["customerId"];
 
     // Every column a kind reads; the parsers below address them by position in these arrays.
-    private static readonly string[] TransactionFields = [.. TransactionColumns, "quantity", "amountInReportingCurrency"];
-    private static readonly string[] ContactFields = ["customerId", "email", "firstName", "lastName", "country", "createdAt", "marketingConsent"];
+    private static readonly string[] TransactionFields = [.. TransactionColumns, "quantity", "amountInReportingCurrency", "kind", "refersTo"];
+    private static readonly string[] ContactFields = ["customerId", "email", "firstName", "lastName", "country", "createdAt", "marketingConsent", "updatedAt"];
 
     private static readonly IReadOnlyList<FieldError> NoErrors = [];
 
@@ -169,6 +171,9 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
 
         public bool DecimalComma => options.DecimalComma;
 
+        /// <summary>Whether the file has the column at position <paramref name="field"/> of the kind's fields.</summary>
+        public bool HasColumn(int field) => columns[field] >= 0;
+
         /// <summary>For the rules' findings; copied out only when a row has some.</summary>
         public List<FieldError> Scratch { get; } = [];
 
@@ -213,17 +218,27 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
             Add(ref errors, new FieldError("timestamp", "must be a date (YYYY-MM-DD) or " + TimestampFormat.Expected));
         }
 
+        var kind = TransactionKind.Purchase;
+        if (!row[7].IsEmpty && !TransactionKinds.TryParse(row[7], out kind))
+        {
+            Add(ref errors, new FieldError("kind", TransactionKinds.Expected));
+        }
+
+        var isCancel = kind == TransactionKind.Cancel;
         decimal amount = 0;
         if (row[3].IsEmpty)
         {
-            Missing("amount", ref errors);
+            if (!isCancel)
+            {
+                Missing("amount", ref errors);
+            }
         }
         else if (!TryParseAmount(row, 3, out amount))
         {
             Add(ref errors, AmountError("amount", row, 3));
         }
 
-        var currency = row.Currency(4) ?? Missing("currency", ref errors);
+        var currency = row.Currency(4) ?? (isCancel ? "" : Missing("currency", ref errors));
         decimal? inReportingCurrency = null;
         if (!row[6].IsEmpty)
         {
@@ -255,7 +270,7 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
             return new ParsedItem<Transaction>(line, null, customerId, transactionId, errors);
         }
 
-        var transaction = new Transaction(transactionId!, customerId!, timestamp, amount, currency!, quantity, [], inReportingCurrency);
+        var transaction = new Transaction(transactionId!, customerId!, timestamp, amount, currency!, quantity, [], inReportingCurrency, kind, row.String(8));
         row.Scratch.Clear();
         transactionRules.Validate(transaction, "", row.Scratch);
         return Result(line, transaction, customerId, transactionId, row.Scratch);
@@ -291,12 +306,27 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
             }
         }
 
+        DateTimeOffset? updatedAt = null;
+        if (!row[7].IsEmpty)
+        {
+            if (TimestampFormat.TryParseDateOrTimestamp(row[7], out var parsed))
+            {
+                updatedAt = parsed;
+            }
+            else
+            {
+                Add(ref errors, new FieldError("updatedAt", "must be a date (YYYY-MM-DD) or " + TimestampFormat.Expected));
+            }
+        }
+
         if (errors is not null)
         {
             return new ParsedItem<Contact>(line, null, customerId, customerId, errors);
         }
 
-        var contact = new Contact(customerId!, row.String(1), row.String(2), row.String(3), row.String(4), createdAt, consent, new Dictionary<string, string>());
+        // Columns 1-6 are the contact fields in ContactField.All order; attributes have no column and are left alone.
+        var fields = Enumerable.Range(1, 6).Where(row.HasColumn).Select(i => ContactField.All[i - 1]).ToHashSet(StringComparer.Ordinal);
+        var contact = new Contact(customerId!, row.String(1), row.String(2), row.String(3), row.String(4), createdAt, consent, new Dictionary<string, string>(), updatedAt, fields);
         row.Scratch.Clear();
         contactRules.Validate(contact, "", row.Scratch);
         return Result(line, contact, customerId, customerId, row.Scratch);

@@ -25,10 +25,12 @@ public sealed record ImportReport(
     IReadOnlyList<ImportRejection> Rejections,
     long StorageRequests,
     TimeSpan Elapsed,
-    string? Currency = null)
+    string? Currency = null,
+    int Updated = 0,
+    int Stale = 0)
 {
     /// <summary>Rows read that were neither stored nor already stored.</summary>
-    public bool NothingUsable => TransactionRows + ContactRows > 0 && Stored + AlreadyStored == 0;
+    public bool NothingUsable => TransactionRows + ContactRows > 0 && Stored + AlreadyStored + Updated + Stale == 0;
 
     /// <summary>How many rows were refused for each reason, most frequent first: what a person reads instead of the list.</summary>
     public IReadOnlyList<(string Reason, int Rows)> RejectionsByReason
@@ -58,6 +60,8 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
         var done = 0;
         var stored = 0;
         var alreadyStored = 0;
+        var updated = 0;
+        var stale = 0;
 
         var contactRows = 0;
         if (request.ContactsPath is { } contactsPath)
@@ -113,7 +117,7 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             var statuses = await ingest.WriteAsync(window.Writes, StateLoad.WholePartition, IngestSource.Import, request.Parallelism, itemProgress, cancellationToken);
             for (var i = 0; i < statuses.Length; i++)
             {
-                switch (statuses[i])
+                switch (statuses[i].Status)
                 {
                     case IngestStatus.Accepted:
                         stored++;
@@ -121,12 +125,18 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
                     case IngestStatus.Duplicate:
                         alreadyStored++;
                         break;
+                    case IngestStatus.Updated:
+                        updated++;
+                        break;
+                    case IngestStatus.Stale:
+                        stale++;
+                        break;
                     default:
                         var (file, line) = window.Origins[i];
-                        rejections.Add(new ImportRejection(file, line, window.Writes[i].CustomerId, statuses[i],
-                            window.Writes[i].Transaction is not null
-                                ? "transactionId: already stored with different content"
-                                : "customerId: already has a contact with different content"));
+                        rejections.Add(new ImportRejection(file, line, window.Writes[i].CustomerId, statuses[i].Status,
+                            statuses[i].Error is { } error
+                                ? $"{error.Field}: {error.Message}"
+                                : "transactionId: already stored with different content"));
                         break;
                 }
             }
@@ -135,10 +145,10 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             window.Clear();
         }
 
-        var report = new ImportReport(transactionRows, contactRows, stored, alreadyStored, [.. rejections.OrderBy(r => r.File, StringComparer.Ordinal).ThenBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed, currency ?? await storeCurrency.GetAsync(cancellationToken));
+        var report = new ImportReport(transactionRows, contactRows, stored, alreadyStored, [.. rejections.OrderBy(r => r.File, StringComparer.Ordinal).ThenBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed, currency ?? await storeCurrency.GetAsync(cancellationToken), updated, stale);
         logger.LogInformation(
-            "Import finished: {Rows} rows, {Stored} stored, {AlreadyStored} already stored, {Rejected} rejected, {Requests} storage requests in {Elapsed}",
-            transactionRows + contactRows, stored, alreadyStored, rejections.Count, report.StorageRequests, report.Elapsed);
+            "Import finished: {Rows} rows, {Stored} stored, {Updated} updated, {AlreadyStored} already stored, {Stale} stale, {Rejected} rejected, {Requests} storage requests in {Elapsed}",
+            transactionRows + contactRows, stored, updated, alreadyStored, stale, rejections.Count, report.StorageRequests, report.Elapsed);
         return report;
     }
 

@@ -28,4 +28,11 @@ public sealed class IngestOptions
     /// <summary>How far in the future a purchase timestamp may lie (clock skew between systems).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan FutureTolerance { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The host's <c>maxDequeueCount</c> (host.json): a message with a refund or cancel whose purchase is not
+    /// stored yet is retried until this delivery, and on it the item is recorded as rejected instead.
+    /// </summary>
+    [Range(1, 100)]
+    public int QueueMaxDequeueCount { get; set; } = 5;
 }

@@ -31,11 +31,12 @@ public sealed class IngestService(PartitionWriter writer, StoreCurrency storeCur
         return await IngestAsync(body with { Items = [.. items] }, t => PendingWrite.Of(t, currency!), "transactionId", "is already stored with different content; a stored purchase is never overwritten", source, cancellationToken);
     }
 
+    /// <summary>Contacts never conflict: a stored one is updated field by field, last writer by updatedAt wins.</summary>
     public Task<IReadOnlyList<ItemOutcome>> IngestContactsAsync(ParsedBody<Contact> body, string source, CancellationToken cancellationToken)
-        => IngestAsync(body, static c => PendingWrite.Of(c), "customerId", "already has a contact with different content; a stored contact is never overwritten", source, cancellationToken);
+        => IngestAsync(body, static c => PendingWrite.Of(c), "customerId", "already has a contact with different content", source, cancellationToken);
 
     /// <summary>Writes valid items of any kind; returns one status per item, in input order.</summary>
-    public async Task<IngestStatus[]> WriteAsync(
+    public async Task<WriteOutcome[]> WriteAsync(
         IReadOnlyList<PendingWrite> items,
         StateLoad load,
         string source,
@@ -44,7 +45,7 @@ public sealed class IngestService(PartitionWriter writer, StoreCurrency storeCur
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var statuses = new IngestStatus[items.Count];
+        var statuses = new WriteOutcome[items.Count];
         var partitions = Enumerable.Range(0, items.Count)
             .GroupBy(i => CrmKeys.PartitionOf(items[i].CustomerId), StringComparer.Ordinal)
             .ToList();
@@ -76,14 +77,22 @@ public sealed class IngestService(PartitionWriter writer, StoreCurrency storeCur
         var items = body.Items;
         var valid = items.Where(item => item.Value is not null).ToList();
         var statuses = await WriteAsync([.. valid.Select(item => toWrite(item.Value!))], StateLoad.PerCustomer, source, PartitionParallelism, null, cancellationToken);
-        var byIndex = new Dictionary<int, IngestStatus>();
+        var byIndex = new Dictionary<int, WriteOutcome>();
         for (var k = 0; k < valid.Count; k++)
         {
             byIndex[valid[k].Index] = statuses[k];
         }
 
-        return [.. items.Select(item => byIndex.TryGetValue(item.Index, out var status)
-            ? new ItemOutcome(item.Index, status, item.CustomerId, item.Id, status == IngestStatus.Conflict ? [new FieldError((body.IsBatch ? $"[{item.Index}]." : "") + conflictField, conflictMessage)] : [])
+        return [.. items.Select(item => byIndex.TryGetValue(item.Index, out var written)
+            ? new ItemOutcome(item.Index, written.Status, item.CustomerId, item.Id, Errors(written, body.IsBatch ? $"[{item.Index}]." : "", conflictField, conflictMessage)) { AwaitsPurchase = written.AwaitsPurchase }
             : ItemOutcome.Rejected(item.Index, item.CustomerId, item.Id, item.Errors))];
     }
+
+    private static IReadOnlyList<FieldError> Errors(WriteOutcome written, string prefix, string conflictField, string conflictMessage)
+        => written switch
+        {
+            { Error: { } error } => [error with { Field = prefix + error.Field }],
+            { Status: IngestStatus.Conflict } => [new FieldError(prefix + conflictField, conflictMessage)],
+            _ => [],
+        };
 }

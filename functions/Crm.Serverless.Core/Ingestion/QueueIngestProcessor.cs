@@ -9,18 +9,29 @@ using Microsoft.Extensions.Logging;
 namespace Crm.Serverless.Core.Ingestion;
 
 /// <summary>What one queue message came to.</summary>
-public sealed record QueueIngestResult(int Accepted, int Duplicates, int Conflicts, int Rejected);
+public sealed record QueueIngestResult(int Accepted, int Duplicates, int Conflicts, int Rejected, int Updated = 0, int Stale = 0);
+
+/// <summary>
+/// Thrown so the host redelivers a message: a refund or cancel in it names a purchase not stored yet (it may be on
+/// its way through the queue). Everything else in the message is stored already; the redelivery finds it as
+/// duplicates. No customer data in the message: it is logged.
+/// </summary>
+public sealed class PurchaseNotYetStoredException(int items, long dequeueCount)
+    : Exception($"{items} refund or cancel item(s) name a purchase that is not stored yet; delivery {dequeueCount} of the message, retried by the host.");
 
 /// <summary>
 /// Handles one ingest queue message: <c>{"type": "transaction" | "contact", "data": {...} | [...]}</c>.
 /// Invalid content is recorded in the Rejected table and the message completes: retrying cannot fix it.
 /// Storage failures propagate, so the host retries the message and finally moves it to the poison queue.
 /// Redelivery is harmless: stored items come back as duplicates and rejected records are rewritten in place.
+/// A refund or cancel may overtake its purchase on the queue: the message is then retried by the host (see
+/// <see cref="PurchaseNotYetStoredException"/>) and on its last delivery the item goes to the Rejected table.
 /// </summary>
 public sealed class QueueIngestProcessor(
     IngestJsonParser parser,
     IngestService ingest,
     RejectedItemStore rejected,
+    Microsoft.Extensions.Options.IOptions<IngestOptions> options,
     ILogger<QueueIngestProcessor> logger)
 {
     public const string TransactionType = "transaction";
@@ -33,16 +44,24 @@ public sealed class QueueIngestProcessor(
     /// into U+FFFD silently and store ids the shop never sent (the HTTP door refuses the same bytes with a 400).
     /// </summary>
     public Task<QueueIngestResult> ProcessAsync(ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken)
+        => ProcessAsync(body, messageId, options.Value.QueueMaxDequeueCount, cancellationToken);
+
+    /// <param name="dequeueCount">Which delivery of the message this is (the host's count, from 1).</param>
+    public Task<QueueIngestResult> ProcessAsync(ReadOnlyMemory<byte> body, string messageId, long dequeueCount, CancellationToken cancellationToken)
     {
         if (!Utf8.IsValid(body.Span))
         {
             return RejectMessageAsync(Encoding.UTF8.GetString(body.Span), messageId, "unknown", new FieldError("message", "is not valid UTF-8"), cancellationToken);
         }
 
-        return ProcessAsync(Encoding.UTF8.GetString(body.Span), messageId, cancellationToken);
+        return ProcessAsync(Encoding.UTF8.GetString(body.Span), messageId, dequeueCount, cancellationToken);
     }
 
-    public async Task<QueueIngestResult> ProcessAsync(string message, string messageId, CancellationToken cancellationToken)
+    /// <summary>A message on its last delivery: nothing is retried, a refund without its purchase is rejected.</summary>
+    public Task<QueueIngestResult> ProcessAsync(string message, string messageId, CancellationToken cancellationToken)
+        => ProcessAsync(message, messageId, options.Value.QueueMaxDequeueCount, cancellationToken);
+
+    public async Task<QueueIngestResult> ProcessAsync(string message, string messageId, long dequeueCount, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         JsonDocument document;
@@ -82,8 +101,8 @@ public sealed class QueueIngestProcessor(
 
             return type switch
             {
-                TransactionType => await IngestAsync(parser.ParseTransactions(data), TransactionType, message, messageId, ingest.IngestTransactionsAsync, cancellationToken),
-                ContactType => await IngestAsync(parser.ParseContacts(data), ContactType, message, messageId, ingest.IngestContactsAsync, cancellationToken),
+                TransactionType => await IngestAsync(parser.ParseTransactions(data), TransactionType, message, messageId, dequeueCount, ingest.IngestTransactionsAsync, cancellationToken),
+                ContactType => await IngestAsync(parser.ParseContacts(data), ContactType, message, messageId, dequeueCount, ingest.IngestContactsAsync, cancellationToken),
                 _ => await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", $"must be \"{TransactionType}\" or \"{ContactType}\""), cancellationToken),
             };
         }
@@ -94,6 +113,7 @@ public sealed class QueueIngestProcessor(
         string kind,
         string message,
         string messageId,
+        long dequeueCount,
         Func<ParsedBody<T>, string, CancellationToken, Task<IReadOnlyList<ItemOutcome>>> store,
         CancellationToken cancellationToken)
         where T : class
@@ -104,7 +124,8 @@ public sealed class QueueIngestProcessor(
         }
 
         var outcomes = await store(body, IngestSource.Queue, cancellationToken);
-        var failed = outcomes.Where(o => o.Status is IngestStatus.Rejected or IngestStatus.Conflict).ToList();
+        var waiting = outcomes.Count(o => o.AwaitsPurchase);
+        var failed = outcomes.Where(o => o.Status is IngestStatus.Rejected or IngestStatus.Conflict && (!o.AwaitsPurchase || dequeueCount >= options.Value.QueueMaxDequeueCount)).ToList();
         if (failed.Count > 0)
         {
             await rejected.RecordAsync(
@@ -112,14 +133,21 @@ public sealed class QueueIngestProcessor(
                 cancellationToken);
         }
 
+        if (waiting > 0 && dequeueCount < options.Value.QueueMaxDequeueCount)
+        {
+            throw new PurchaseNotYetStoredException(waiting, dequeueCount);
+        }
+
         var result = new QueueIngestResult(
             outcomes.Count(o => o.Status == IngestStatus.Accepted),
             outcomes.Count(o => o.Status == IngestStatus.Duplicate),
             outcomes.Count(o => o.Status == IngestStatus.Conflict),
-            outcomes.Count(o => o.Status == IngestStatus.Rejected));
+            outcomes.Count(o => o.Status == IngestStatus.Rejected),
+            outcomes.Count(o => o.Status == IngestStatus.Updated),
+            outcomes.Count(o => o.Status == IngestStatus.Stale));
         logger.LogInformation(
-            "Queue message {MessageId} ({Kind}): {Accepted} accepted, {Duplicates} duplicate, {Conflicts} conflicting, {Rejected} rejected",
-            messageId, kind, result.Accepted, result.Duplicates, result.Conflicts, result.Rejected);
+            "Queue message {MessageId} ({Kind}): {Accepted} accepted, {Updated} updated, {Duplicates} duplicate, {Stale} stale, {Conflicts} conflicting, {Rejected} rejected",
+            messageId, kind, result.Accepted, result.Updated, result.Duplicates, result.Stale, result.Conflicts, result.Rejected);
         return result;
     }
 

@@ -70,7 +70,7 @@ public sealed class StoreCurrency(CrmTables tables, IOptions<IngestOptions> opti
             return known;
         }
 
-        return valid.FirstOrDefault(t => t.AmountInReportingCurrency is null) is { } first
+        return valid.FirstOrDefault(t => t.AmountInReportingCurrency is null && t.Kind != TransactionKind.Cancel) is { } first
             ? await ResolveAsync(first.Currency, cancellationToken)
             : null;
     }
@@ -79,6 +79,12 @@ public sealed class StoreCurrency(CrmTables tables, IOptions<IngestOptions> opti
     public static FieldError? Check(Transaction transaction, string? storeCurrency, string prefix)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        if (transaction.Kind == TransactionKind.Cancel)
+        {
+            // A cancel moves no money: it undoes its purchase, whatever currency that was stored in.
+            return null;
+        }
+
         if (storeCurrency is null)
         {
             return new FieldError(prefix + "amountInReportingCurrency",

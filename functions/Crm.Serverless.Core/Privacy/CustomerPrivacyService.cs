@@ -54,6 +54,7 @@ public sealed class CustomerPrivacyService(
         PurchaseSummary? summary = null;
         var purchases = new List<PurchaseRecord>();
         var rejectedItems = new List<RejectedRecord>();
+        var consent = new List<ConsentRecord>();
         var other = new Dictionary<string, IReadOnlyList<IReadOnlyDictionary<string, object?>>>(StringComparer.Ordinal);
         foreach (var table in tables.CustomerKeyedTables)
         {
@@ -82,6 +83,15 @@ public sealed class CustomerPrivacyService(
             {
                 rejectedItems.AddRange(rows.Select(RejectedItemStore.ToRecord));
             }
+            else if (table == tables.Consent)
+            {
+                consent.AddRange(rows.Select(row => new ConsentRecord(
+                    row.GetDateTimeOffset(nameof(ConsentEntity.ChangedAt)) ?? default,
+                    row.GetBoolean(nameof(ConsentEntity.MarketingConsent)),
+                    row.GetBoolean(nameof(ConsentEntity.Previous)),
+                    row.GetString(nameof(ConsentEntity.Source)) ?? "",
+                    row.GetDateTimeOffset(nameof(ConsentEntity.ReceivedAt)) ?? default)));
+            }
             else if (rows.Count > 0)
             {
                 other[table.Name] = [.. rows.Select(AsProperties)];
@@ -93,12 +103,12 @@ public sealed class CustomerPrivacyService(
             rejectedItems.Add(RejectedItemStore.ToRecord(row));
         }
 
-        if (summary is null && purchases.Count == 0 && rejectedItems.Count == 0 && other.Count == 0)
+        if (summary is null && purchases.Count == 0 && rejectedItems.Count == 0 && other.Count == 0 && consent.Count == 0)
         {
             return null;
         }
 
-        return new CustomerDataExport(customerId, clock.GetUtcNow(), contact, summary, purchases, rejectedItems, other);
+        return new CustomerDataExport(customerId, clock.GetUtcNow(), contact, summary, purchases, rejectedItems, other, [.. consent.OrderBy(c => c.ChangedAt)]);
     }
 
     private static void RequireValid(string customerId)

@@ -103,4 +103,10 @@ public sealed record DataQuality(
     int DuplicateEmailContacts,
     int NonPositiveAmounts,
     int FutureTimestamps,
-    DateTime FutureAfterUtc);
+    DateTime FutureAfterUtc,
+    decimal GrossSpend = 0,
+    decimal RefundedSpend = 0)
+{
+    /// <summary>Share of the gross spend of purchases not cancelled that was refunded; null without purchases.</summary>
+    public double? RefundRate => GrossSpend > 0 ? (double)(RefundedSpend / GrossSpend) : null;
+}

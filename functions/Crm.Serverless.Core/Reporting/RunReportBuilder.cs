@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Domain;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Crm.Serverless.Core.Scoring;
@@ -230,7 +231,9 @@ public sealed class RunReportBuilder(
             emails.Sum(),
             all.Sum(h => h.Purchases.Count(p => p.Amount <= 0)),
             all.Sum(h => h.Purchases.Count(p => p.TimestampUtc > futureAfter)),
-            futureAfter);
+            futureAfter,
+            Money.FromScaled(scan.Sum(c => c.GrossScaled)),
+            Money.FromScaled(scan.Sum(c => c.RefundedScaled)));
     }
 
     /// <summary>One partition's tallies; kept per partition so the parallel scan shares nothing mutable.</summary>
@@ -250,9 +253,15 @@ public sealed class RunReportBuilder(
 
         public List<string> Emails { get; } = [];
 
+        public long GrossScaled { get; private set; }
+
+        public long RefundedScaled { get; private set; }
+
         public void Add(CustomerEntity customer)
         {
             Customers++;
+            GrossScaled += customer.GrossAmountScaled;
+            RefundedScaled += customer.RefundedAmountScaled;
             Transactions += customer.PurchaseCount;
             if (customer.HasContact)
             {

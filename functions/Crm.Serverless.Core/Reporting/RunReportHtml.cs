@@ -240,6 +240,8 @@ public static class RunReportHtml
         QualityRow(html, "possible duplicate contacts", q.DuplicateEmailGroups, Inv($"Groups of contacts sharing one e-mail address after trimming and lower-casing ({q.DuplicateEmailContacts:N0} contacts in all). Only counted; no address is shown."));
         QualityRow(html, "zero or negative amounts", q.NonPositiveAmounts, "Stored purchases whose amount is not positive (refunds or test orders distort spend).");
         QualityRow(html, "purchases after the as-of", q.FutureTimestamps, Inv($"Stored purchases dated after {q.FutureAfterUtc:yyyy-MM-dd HH:mm} UTC: not seen by this run."));
+        html.Append("<tr><td>refund rate</td><td class=\"n\">").Append(E(q.RefundRate is { } rate ? Inv($"{rate:P1}") : "-"))
+            .Append("</td><td>").Append(E(Inv($"Refunds ({q.RefundedSpend:N2}) as a share of the gross spend ({q.GrossSpend:N2}) of purchases not cancelled; spend, CLV and segments use the net amounts."))).Append("</td></tr>\n");
         html.Append("</tbody>\n</table>\n");
         if (q.Rejected.Count > 0)
         {

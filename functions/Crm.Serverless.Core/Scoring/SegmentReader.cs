@@ -11,24 +11,67 @@ public sealed record SegmentPage(string Segment, string RunId, IReadOnlyList<Cus
 /// <summary>
 /// Marketing's read side: segment sizes from the latest complete run, and a segment's customers page by page.
 /// Continuation tokens are the Table service's own, so a page boundary is stable while the run stays current.
+/// Scores are the nightly snapshot; marketing consent is joined from the customer rows at request time, so a
+/// withdrawal is honoured by the next request, and <c>marketableOnly</c> keeps only customers who consent now.
 /// </summary>
-public sealed class SegmentReader(CrmTables tables, RunStore runs)
+public sealed class SegmentReader(CrmTables tables, RunStore runs, CustomerReader customers)
 {
     public const int MaxPageSize = 1000;
 
     public Task<RunRecord?> GetLatestRunAsync(CancellationToken cancellationToken) => runs.GetLatestCompleteAsync(cancellationToken);
 
-    public async Task<SegmentPage> GetPageAsync(RunRecord run, string segment, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of the segment with each customer's current consent (one point read per customer of the page).
+    /// With <paramref name="marketableOnly"/> a page can hold fewer than <paramref name="pageSize"/> customers, even
+    /// none, and still have a next page: follow the token until it is null.
+    /// </summary>
+    public async Task<SegmentPage> GetPageAsync(RunRecord run, string segment, int pageSize, string? continuationToken, bool marketableOnly, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         var query = tables.Scores.QueryAsync<ScoreEntity>(Filter(run, segment), maxPerPage: Math.Clamp(pageSize, 1, MaxPageSize), cancellationToken: cancellationToken);
         await foreach (var page in query.AsPages(continuationToken, Math.Clamp(pageSize, 1, MaxPageSize)))
         {
-            return new SegmentPage(segment, run.RunId, [.. page.Values.Select(e => e.ToScore())], page.ContinuationToken);
+            var consent = await customers.ReadConsentAsync([.. page.Values.Select(e => e.CustomerId)], cancellationToken);
+            return new SegmentPage(segment, run.RunId, Join(page.Values.Select(e => e.ToScore()), consent, marketableOnly), page.ContinuationToken);
         }
 
         return new SegmentPage(segment, run.RunId, [], null);
     }
+
+    /// <summary>
+    /// The whole segment, shard by shard, each shard's scores joined with its customers' current consent (one
+    /// partition read of keys and the flag). Erased customers whose scores row is still there are left out.
+    /// </summary>
+    public async IAsyncEnumerable<CustomerScore> StreamWithConsentAsync(RunRecord run, string segment, bool marketableOnly, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        foreach (var partition in CrmKeys.AllPartitions())
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RunId eq {run.RunId} and Segment eq {segment}");
+            var scores = new List<CustomerScore>();
+            await foreach (var entity in tables.Scores.QueryAsync<ScoreEntity>(filter, maxPerPage: MaxPageSize, cancellationToken: cancellationToken))
+            {
+                scores.Add(entity.ToScore());
+            }
+
+            if (scores.Count == 0)
+            {
+                continue;
+            }
+
+            var consent = await customers.ReadConsentAsync(partition, cancellationToken);
+            foreach (var score in Join(scores, consent, marketableOnly))
+            {
+                yield return score;
+            }
+        }
+    }
+
+    private static List<CustomerScore> Join(IEnumerable<CustomerScore> scores, Dictionary<string, bool?> consent, bool marketableOnly)
+        => [.. scores
+            .Where(score => consent.ContainsKey(score.CustomerId))
+            .Select(score => score with { MarketingConsent = consent[score.CustomerId] })
+            .Where(score => !marketableOnly || score.MarketingConsent == true)];
 
     public async IAsyncEnumerable<CustomerScore> StreamAsync(RunRecord run, string? segment, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

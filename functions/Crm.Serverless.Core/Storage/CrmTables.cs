@@ -28,6 +28,12 @@ public sealed class CrmTables(
     /// <summary>Latest scores per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
     public TableClient Scores { get; } = tables.GetTableClient(storage.Value.ScoresTable);
 
+    /// <summary>
+    /// Consent changes per customer. A table of its own: transaction ids may hold any key-legal character, so rows
+    /// in the customer's Customers range could collide with a purchase's row key.
+    /// </summary>
+    public TableClient Consent { get; } = tables.GetTableClient(storage.Value.ConsentTable);
+
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = tables.GetTableClient(storage.Value.RunsTable);
 
@@ -47,7 +53,7 @@ public sealed class CrmTables(
     /// <c>{customerId}|</c>. Erasure and the access export walk this list, so a customer-keyed table left out of it
     /// is neither erased nor exported.
     /// </summary>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent];
 
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];
 

@@ -26,8 +26,24 @@ public sealed class CustomerEntity : ITableEntity
     public string? AttributesJson { get; set; }
     public string? ContactHash { get; set; }
 
+    /// <summary>
+    /// When each contact field was last set (JSON: field name to UTC ticks of the update's updatedAt), so updates
+    /// arriving out of order end in the same record whatever the order: a field keeps the newest value.
+    /// </summary>
+    public string? ContactStampsJson { get; set; }
+
+    /// <summary>Purchases that stand: not cancelled, not wholly refunded.</summary>
     public int PurchaseCount { get; set; }
+
+    /// <summary>Net spend: <see cref="GrossAmountScaled"/> less <see cref="RefundedAmountScaled"/>.</summary>
     public long TotalAmountScaled { get; set; }
+
+    /// <summary>Sum of the purchases not cancelled.</summary>
+    public long GrossAmountScaled { get; set; }
+
+    /// <summary>Sum of the refunds of the purchases not cancelled.</summary>
+    public long RefundedAmountScaled { get; set; }
+
     public DateTimeOffset? FirstPurchaseAt { get; set; }
     public DateTimeOffset? LastPurchaseAt { get; set; }
     public string? LastTransactionId { get; set; }

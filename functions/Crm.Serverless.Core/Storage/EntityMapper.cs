@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
@@ -7,7 +8,23 @@ namespace Crm.Serverless.Core.Storage;
 /// <summary>Between domain records and table rows, in one place, including how aggregates move with a purchase.</summary>
 public static class EntityMapper
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// Stored JSON escapes only what JSON requires, not every non-ASCII character as <c>\uXXXX</c> (6 characters
+    /// each), so a value takes about its own length in a 32K-character Table property. Characters outside the
+    /// Basic Multilingual Plane and unassigned ones are still escaped, which <see cref="StoredLength"/> accounts for.
+    /// </summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A Table Storage string property holds at most 64 KiB, i.e. 32,768 UTF-16 characters; keep a margin.</summary>
+    public const int MaxStoredJsonChars = 32_000;
+
+    public static string? AttributesJson(IReadOnlyDictionary<string, string> attributes)
+        => attributes.Count == 0 ? null : JsonSerializer.Serialize(new SortedDictionary<string, string>(attributes.ToDictionary(), StringComparer.Ordinal), Json);
+
+    public static string? ItemsJson(IReadOnlyList<LineItem> items) => items.Count == 0 ? null : JsonSerializer.Serialize(items, Json);
+
+    /// <summary>How many characters a JSON column takes as stored, to refuse what a Table property cannot hold.</summary>
+    public static int StoredLength(string? json) => json?.Length ?? 0;
 
     /// <param name="reportingCurrency">
     /// The store's currency. A purchase in another currency is stored at its converted amount (what aggregates,
@@ -16,7 +33,9 @@ public static class EntityMapper
     public static TransactionEntity ToEntity(Transaction transaction, string hash, string source, DateTimeOffset receivedAt, string? reportingCurrency = null)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var converted = reportingCurrency is not null && !string.Equals(transaction.Currency, reportingCurrency, StringComparison.Ordinal);
+        // A cancel carries no money: it is stored in the store's currency whatever it named.
+        var isCancel = transaction.Kind == TransactionKind.Cancel;
+        var converted = !isCancel && reportingCurrency is not null && !string.Equals(transaction.Currency, reportingCurrency, StringComparison.Ordinal);
         if (converted && transaction.AmountInReportingCurrency is null)
         {
             throw new ArgumentException($"A purchase in {transaction.Currency} needs amountInReportingCurrency to be stored in a {reportingCurrency} store.", nameof(transaction));
@@ -30,15 +49,78 @@ public static class EntityMapper
             TransactionId = transaction.TransactionId,
             PurchasedAt = transaction.Timestamp.ToUniversalTime(),
             AmountScaled = Money.ToScaled(converted ? transaction.AmountInReportingCurrency!.Value : transaction.Amount),
-            Currency = converted ? reportingCurrency! : transaction.Currency,
+            Currency = converted || isCancel ? reportingCurrency ?? transaction.Currency : transaction.Currency,
             Quantity = transaction.Quantity,
-            ItemsJson = transaction.Items.Count == 0 ? null : JsonSerializer.Serialize(transaction.Items, Json),
+            ItemsJson = ItemsJson(transaction.Items),
             PayloadHash = hash,
             Source = source,
             ReceivedAt = receivedAt,
             OriginalAmountScaled = converted ? Money.ToScaled(transaction.Amount) : null,
             OriginalCurrency = converted ? transaction.Currency : null,
+            Kind = transaction.Kind == TransactionKind.Purchase ? null : transaction.Kind.Name(),
+            RefersTo = transaction.RefersTo,
         };
+    }
+
+    /// <summary>A transaction row as the writer needs it: to find a refund's purchase and recount the aggregates.</summary>
+    public static TransactionEntity ToTransaction(TableEntity row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new TransactionEntity
+        {
+            PartitionKey = row.PartitionKey,
+            RowKey = row.RowKey,
+            ETag = row.ETag,
+            CustomerId = row.GetString(nameof(TransactionEntity.CustomerId)) ?? CrmKeys.CustomerIdOf(row.RowKey),
+            TransactionId = row.GetString(nameof(TransactionEntity.TransactionId)) ?? row.RowKey[(row.RowKey.IndexOf(CrmKeys.Separator, StringComparison.Ordinal) + 1)..],
+            PurchasedAt = row.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt)) ?? default,
+            AmountScaled = row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0,
+            Currency = row.GetString(nameof(TransactionEntity.Currency)) ?? "",
+            Quantity = row.GetInt32(nameof(TransactionEntity.Quantity)),
+            ItemsJson = row.GetString(nameof(TransactionEntity.ItemsJson)),
+            PayloadHash = row.GetString(nameof(TransactionEntity.PayloadHash)) ?? "",
+            Source = row.GetString(nameof(TransactionEntity.Source)) ?? "",
+            ReceivedAt = row.GetDateTimeOffset(nameof(TransactionEntity.ReceivedAt)) ?? default,
+            Kind = row.GetString(nameof(TransactionEntity.Kind)),
+            RefersTo = row.GetString(nameof(TransactionEntity.RefersTo)),
+            RefundedScaled = row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0,
+            Cancelled = row.GetBoolean(nameof(TransactionEntity.Cancelled)) ?? false,
+        };
+    }
+
+    /// <summary>
+    /// The aggregates from the customer's purchase rows, after a refund or cancel changed one of them: net and
+    /// gross spend, the count and first and last of the purchases that still stand.
+    /// </summary>
+    public static void Recount(CustomerEntity customer, IEnumerable<TransactionEntity> rows)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        ArgumentNullException.ThrowIfNull(rows);
+        customer.PurchaseCount = 0;
+        customer.TotalAmountScaled = 0;
+        customer.GrossAmountScaled = 0;
+        customer.RefundedAmountScaled = 0;
+        customer.FirstPurchaseAt = null;
+        customer.LastPurchaseAt = null;
+        customer.LastTransactionId = null;
+        customer.LastAmountScaled = 0;
+        customer.LastQuantity = null;
+        customer.LastItemsJson = null;
+        foreach (var row in rows)
+        {
+            if (!row.IsPurchase || row.Cancelled)
+            {
+                continue;
+            }
+
+            customer.GrossAmountScaled += row.AmountScaled;
+            customer.RefundedAmountScaled += row.RefundedScaled;
+            customer.TotalAmountScaled += row.AmountScaled - row.RefundedScaled;
+            if (row.Stands)
+            {
+                Count(customer, row);
+            }
+        }
     }
 
     public static CustomerEntity NewCustomer(string customerId) => new()
@@ -56,8 +138,14 @@ public static class EntityMapper
     {
         ArgumentNullException.ThrowIfNull(customer);
         ArgumentNullException.ThrowIfNull(purchase);
-        customer.PurchaseCount++;
+        customer.GrossAmountScaled += purchase.AmountScaled;
         customer.TotalAmountScaled += purchase.AmountScaled;
+        Count(customer, purchase);
+    }
+
+    private static void Count(CustomerEntity customer, TransactionEntity purchase)
+    {
+        customer.PurchaseCount++;
         if (customer.FirstPurchaseAt is null || purchase.PurchasedAt < customer.FirstPurchaseAt)
         {
             customer.FirstPurchaseAt = purchase.PurchasedAt;
@@ -76,19 +164,85 @@ public static class EntityMapper
         }
     }
 
-    public static void ApplyContact(CustomerEntity customer, Contact contact, string hash)
+    /// <summary>
+    /// Merges a contact into the customer row field by field, last writer wins by <paramref name="updatedAt"/>:
+    /// a field the contact includes takes its value (null clears it) when the update is newer than the field's
+    /// stamp; ties and older updates keep what is stored. A newer update with an equal value still moves the stamp,
+    /// so out-of-order updates converge on the same record whatever order they arrive in.
+    /// </summary>
+    public static ContactMerge MergeContact(CustomerEntity customer, Contact contact, DateTimeOffset updatedAt, string hash)
     {
         ArgumentNullException.ThrowIfNull(customer);
         ArgumentNullException.ThrowIfNull(contact);
-        customer.HasContact = true;
-        customer.Email = contact.Email;
-        customer.FirstName = contact.FirstName;
-        customer.LastName = contact.LastName;
-        customer.Country = contact.Country;
-        customer.ContactCreatedAt = contact.CreatedAt?.ToUniversalTime();
-        customer.MarketingConsent = contact.MarketingConsent;
-        customer.AttributesJson = contact.Attributes.Count == 0 ? null : JsonSerializer.Serialize(contact.Attributes, Json);
+        var isNew = !customer.HasContact;
+        var stamps = customer.ContactStampsJson is null ? new SortedDictionary<string, long>(StringComparer.Ordinal) : JsonSerializer.Deserialize<SortedDictionary<string, long>>(customer.ContactStampsJson, Json)!;
+        var ticks = updatedAt.UtcTicks;
+        var previousConsent = customer.MarketingConsent;
+        bool changed = false, lost = false, dirty = false;
+        foreach (var field in ContactField.All)
+        {
+            if (!contact.Has(field))
+            {
+                continue;
+            }
+
+            var same = SameValue(customer, contact, field);
+            if (ticks > stamps.GetValueOrDefault(field, long.MinValue))
+            {
+                Set(customer, contact, field);
+                stamps[field] = ticks;
+                dirty = true;
+                changed |= !same;
+            }
+            else
+            {
+                lost |= !same;
+            }
+        }
+
+        if (isNew)
+        {
+            customer.HasContact = true;
+            dirty = true;
+        }
+
+        if (!dirty)
+        {
+            return new ContactMerge(lost ? IngestStatus.Stale : IngestStatus.Duplicate, false, null);
+        }
+
+        customer.ContactStampsJson = JsonSerializer.Serialize(stamps, Json);
         customer.ContactHash = hash;
+        var consent = customer.MarketingConsent != previousConsent
+            ? new ConsentChange(previousConsent, customer.MarketingConsent, updatedAt)
+            : null;
+        var status = isNew ? IngestStatus.Accepted : changed ? IngestStatus.Updated : lost ? IngestStatus.Stale : IngestStatus.Duplicate;
+        return new ContactMerge(status, true, consent);
+    }
+
+    private static bool SameValue(CustomerEntity customer, Contact contact, string field) => field switch
+    {
+        ContactField.Email => customer.Email == contact.Email,
+        ContactField.FirstName => customer.FirstName == contact.FirstName,
+        ContactField.LastName => customer.LastName == contact.LastName,
+        ContactField.Country => customer.Country == contact.Country,
+        ContactField.CreatedAt => customer.ContactCreatedAt?.UtcTicks == contact.CreatedAt?.UtcTicks,
+        ContactField.MarketingConsent => customer.MarketingConsent == contact.MarketingConsent,
+        _ => customer.AttributesJson == AttributesJson(contact.Attributes),
+    };
+
+    private static void Set(CustomerEntity customer, Contact contact, string field)
+    {
+        switch (field)
+        {
+            case ContactField.Email: customer.Email = contact.Email; break;
+            case ContactField.FirstName: customer.FirstName = contact.FirstName; break;
+            case ContactField.LastName: customer.LastName = contact.LastName; break;
+            case ContactField.Country: customer.Country = contact.Country; break;
+            case ContactField.CreatedAt: customer.ContactCreatedAt = contact.CreatedAt?.ToUniversalTime(); break;
+            case ContactField.MarketingConsent: customer.MarketingConsent = contact.MarketingConsent; break;
+            default: customer.AttributesJson = AttributesJson(contact.Attributes); break;
+        }
     }
 
     /// <summary>Reads a customer row from a query over mixed rows (customer and purchase rows share a range).</summary>
@@ -111,8 +265,13 @@ public static class EntityMapper
             MarketingConsent = row.GetBoolean(nameof(CustomerEntity.MarketingConsent)),
             AttributesJson = row.GetString(nameof(CustomerEntity.AttributesJson)),
             ContactHash = row.GetString(nameof(CustomerEntity.ContactHash)),
+            ContactStampsJson = row.GetString(nameof(CustomerEntity.ContactStampsJson)),
             PurchaseCount = row.GetInt32(nameof(CustomerEntity.PurchaseCount)) ?? 0,
             TotalAmountScaled = row.GetInt64(nameof(CustomerEntity.TotalAmountScaled)) ?? 0,
+
+            // Rows written before refunds existed have no gross: it was the total.
+            GrossAmountScaled = row.GetInt64(nameof(CustomerEntity.GrossAmountScaled)) ?? row.GetInt64(nameof(CustomerEntity.TotalAmountScaled)) ?? 0,
+            RefundedAmountScaled = row.GetInt64(nameof(CustomerEntity.RefundedAmountScaled)) ?? 0,
             FirstPurchaseAt = row.GetDateTimeOffset(nameof(CustomerEntity.FirstPurchaseAt)),
             LastPurchaseAt = row.GetDateTimeOffset(nameof(CustomerEntity.LastPurchaseAt)),
             LastTransactionId = row.GetString(nameof(CustomerEntity.LastTransactionId)),
@@ -135,7 +294,11 @@ public static class EntityMapper
             row.GetInt32(nameof(TransactionEntity.Quantity)),
             itemsJson is null ? [] : JsonSerializer.Deserialize<List<LineItem>>(itemsJson, Json)!,
             row.GetString(nameof(TransactionEntity.Source)),
-            row.GetDateTimeOffset(nameof(TransactionEntity.ReceivedAt)));
+            row.GetDateTimeOffset(nameof(TransactionEntity.ReceivedAt)),
+            row.GetString(nameof(TransactionEntity.Kind)) ?? "purchase",
+            row.GetString(nameof(TransactionEntity.RefersTo)),
+            Money.FromScaled(row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0),
+            row.GetBoolean(nameof(TransactionEntity.Cancelled)) ?? false);
     }
 
     public static CustomerView ToView(CustomerEntity customer, string currency, CustomerScore? scores = null)
@@ -149,7 +312,8 @@ public static class EntityMapper
                 customer.Country,
                 customer.ContactCreatedAt,
                 customer.MarketingConsent,
-                customer.AttributesJson is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(customer.AttributesJson, Json)!)
+                customer.AttributesJson is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(customer.AttributesJson, Json)!,
+                Stamp(customer.ContactStampsJson))
             : null;
         var total = Money.FromScaled(customer.TotalAmountScaled);
         var last = customer.LastTransactionId is null || customer.LastPurchaseAt is null
@@ -166,10 +330,23 @@ public static class EntityMapper
             customer.PurchaseCount == 0 ? null : decimal.Round(total / customer.PurchaseCount, Money.Scale),
             currency,
             customer.FirstPurchaseAt,
-            last);
+            last,
+            Money.FromScaled(customer.GrossAmountScaled),
+            Money.FromScaled(customer.RefundedAmountScaled));
         return new CustomerView(customer.CustomerId, contact, purchases, scores);
     }
 
     public static IReadOnlyList<LineItem> ReadItems(string? itemsJson)
         => itemsJson is null ? [] : JsonSerializer.Deserialize<List<LineItem>>(itemsJson, Json)!;
+
+    /// <summary>The newest of the per-field stamps: when the contact last changed.</summary>
+    private static DateTimeOffset? Stamp(string? stampsJson)
+        => stampsJson is null || JsonSerializer.Deserialize<Dictionary<string, long>>(stampsJson, Json) is not { Count: > 0 } stamps
+            ? null
+            : new DateTimeOffset(stamps.Values.Max(), TimeSpan.Zero);
 }
+
+/// <summary>What merging a contact did: the item's status, whether the row must be written, and any consent change.</summary>
+public sealed record ContactMerge(IngestStatus Status, bool Dirty, ConsentChange? Consent);
+
+public sealed record ConsentChange(bool? Previous, bool? Value, DateTimeOffset ChangedAt);

@@ -10,10 +10,16 @@ namespace Crm.Serverless.Core.Storage;
 /// <summary>
 /// Reads every customer's purchase history for the models, partition by partition in 1,000-row pages with only
 /// the columns the models use: about one request per thousand purchases, never a query per customer.
+/// Net values: refund and cancel rows are skipped, a cancelled or wholly refunded purchase is not a transaction,
+/// and a partly refunded one counts with what remains of it.
 /// </summary>
 public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> options)
 {
-    private static readonly string[] Columns = ["RowKey", nameof(TransactionEntity.PurchasedAt), nameof(TransactionEntity.AmountScaled)];
+    private static readonly string[] Columns =
+    [
+        "RowKey", nameof(TransactionEntity.PurchasedAt), nameof(TransactionEntity.AmountScaled),
+        nameof(TransactionEntity.Kind), nameof(TransactionEntity.RefundedScaled), nameof(TransactionEntity.Cancelled),
+    ];
 
     public async Task<List<CustomerHistory>> ReadAllAsync(CancellationToken cancellationToken)
     {
@@ -43,9 +49,18 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
 
             if (!CrmKeys.IsCustomerRow(row.RowKey))
             {
-                var at = row.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt))!.Value.UtcDateTime;
-                var amount = (double)Money.FromScaled(row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0);
-                purchases.Add(new Purchase(at, amount));
+                var purchase = new TransactionEntity
+                {
+                    AmountScaled = row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0,
+                    Kind = row.GetString(nameof(TransactionEntity.Kind)),
+                    RefundedScaled = row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0,
+                    Cancelled = row.GetBoolean(nameof(TransactionEntity.Cancelled)) ?? false,
+                };
+                if (purchase.Stands)
+                {
+                    var at = row.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt))!.Value.UtcDateTime;
+                    purchases.Add(new Purchase(at, (double)Money.FromScaled(purchase.NetScaled)));
+                }
             }
         }
 

@@ -16,10 +16,11 @@ public enum StateLoad
 }
 
 /// <summary>
-/// Writes purchases and contacts of one partition. Each customer's new purchases and their updated customer row
-/// go into the same entity-group transaction (at most 100 actions), the row guarded by its ETag: a batch either
-/// lands whole or not at all, so aggregates always equal a recount and a crash half-way loses or doubles nothing.
-/// A concurrent writer shows up as 409/412; the writer re-reads what changed and plans the rest again.
+/// Writes purchases, refunds, cancels and contacts of one partition. Each customer's new rows, the purchase rows
+/// a refund or cancel changes, and their updated customer row go into the same entity-group transaction (at most
+/// 100 actions), the rows guarded by their ETags: a batch either lands whole or not at all, so aggregates always
+/// equal a recount and a crash half-way loses or doubles nothing. A concurrent writer shows up as 409/412; the
+/// writer re-reads what changed and plans the rest again.
 /// </summary>
 public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogger<PartitionWriter> logger)
 {
@@ -30,7 +31,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
     /// </summary>
     private const int MaxAttempts = 20;
 
-    public async Task<IngestStatus[]> WriteAsync(
+    public async Task<WriteOutcome[]> WriteAsync(
         string partition,
         IReadOnlyList<PendingWrite> items,
         StateLoad load,
@@ -39,16 +40,22 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var statuses = new IngestStatus?[items.Count];
+        var statuses = new WriteOutcome?[items.Count];
+
+        // One receive time for every attempt: a contact without updatedAt keeps the same stamp when re-planned.
+        var receivedAt = clock.GetUtcNow();
         var open = Enumerable.Range(0, items.Count).ToList();
-        for (var attempt = 1; open.Count > 0; attempt++)
+        for (var attempt = 1; open.Count > 0;)
         {
             var customers = open.Select(i => items[i].CustomerId).Distinct(StringComparer.Ordinal).ToList();
             var states = await LoadAsync(partition, customers, load, cancellationToken);
-            var units = Plan(items, open, states, statuses, source, progress);
-            if (await SubmitAsync(units, states, statuses, progress, cancellationToken))
+            var units = Plan(items, open, states, statuses, source, receivedAt, progress);
+            var committed = await SubmitAsync(units, states, statuses, progress, cancellationToken);
+            open = [.. Enumerable.Range(0, items.Count).Where(i => statuses[i] is null)];
+            if (committed)
             {
-                break;
+                // Left open: a refund whose purchase was planned in an earlier batch of this round; it is stored now.
+                continue;
             }
 
             if (attempt == MaxAttempts)
@@ -57,11 +64,11 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
             }
 
             logger.LogDebug("Concurrent change in partition {Partition}; re-reading (attempt {Attempt})", partition, attempt);
-            open = [.. Enumerable.Range(0, items.Count).Where(i => statuses[i] is null)];
             await Task.Delay(Backoff(attempt), cancellationToken);
+            attempt++;
         }
 
-        return [.. statuses.Select(status => status!.Value)];
+        return [.. statuses.Select(status => status!)];
     }
 
     /// <summary>Full jitter over 10 ms doubling per attempt, capped at 1 s, so contending writers spread out instead of colliding again.</summary>
@@ -72,17 +79,26 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
     {
         public CustomerEntity? Row { get; set; }
 
-        public Dictionary<string, string> Hashes { get; } = new(StringComparer.Ordinal);
+        /// <summary>Every transaction row of the customer by transaction id: purchases, refunds and cancels.</summary>
+        public Dictionary<string, TransactionEntity> Transactions { get; } = new(StringComparer.Ordinal);
     }
 
-    /// <summary>Purchases and the customer row as it must read after them: one slice of one batch.</summary>
+    /// <summary>New rows, changed purchase rows and the customer row as it must read after them: one slice of one batch.</summary>
     private sealed record WriteUnit(string CustomerId, List<TransactionEntity> Adds, List<int> Items)
     {
         public CustomerEntity Row { get; set; } = null!;
 
         public bool RowIsNew { get; set; }
 
-        public int Size => Adds.Count + 1;
+        /// <summary>Stored purchase rows a refund or cancel in this unit changes.</summary>
+        public Dictionary<string, TransactionEntity> Updates { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The status each item of <see cref="Items"/> gets once the unit commits.</summary>
+        public List<WriteOutcome> Outcomes { get; } = [];
+
+        public List<ConsentEntity> Consents { get; } = [];
+
+        public int Size => Adds.Count + Updates.Count + 1;
     }
 
     private async Task<Dictionary<string, CustomerState>> LoadAsync(string partition, List<string> customers, StateLoad load, CancellationToken cancellationToken)
@@ -137,62 +153,119 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         }
         else
         {
-            state.Hashes[row.RowKey[(customerId.Length + 1)..]] = row.GetString(nameof(TransactionEntity.PayloadHash)) ?? "";
+            var transaction = EntityMapper.ToTransaction(row);
+            state.Transactions[row.RowKey[(customerId.Length + 1)..]] = transaction;
         }
     }
 
-    private List<WriteUnit> Plan(
+    private static List<WriteUnit> Plan(
         IReadOnlyList<PendingWrite> items,
         List<int> open,
         Dictionary<string, CustomerState> states,
-        IngestStatus?[] statuses,
+        WriteOutcome?[] statuses,
         string source,
+        DateTimeOffset receivedAt,
         IProgress<int>? progress)
     {
         var units = new List<WriteUnit>();
-        var receivedAt = clock.GetUtcNow();
         var settled = 0;
         foreach (var group in open.GroupBy(i => items[i].CustomerId, StringComparer.Ordinal))
         {
-            var state = states.GetValueOrDefault(group.Key);
-            var row = state?.Row?.Copy() ?? EntityMapper.NewCustomer(group.Key);
-            var hashes = state?.Hashes ?? new Dictionary<string, string>(StringComparer.Ordinal);
+            var state = states.GetValueOrDefault(group.Key) ?? new CustomerState();
+            var row = state.Row?.Copy() ?? EntityMapper.NewCustomer(group.Key);
+            var transactions = state.Transactions;
+
+            // Rows this round already writes, and in which unit: a purchase row may be in one batch only.
+            var touchedIn = new Dictionary<string, WriteUnit>(StringComparer.Ordinal);
             var firstUnit = true;
             var unit = new WriteUnit(group.Key, [], []);
-            foreach (var index in group)
+            // Purchases before refunds and cancels (stable otherwise): a batch or file may list a refund first.
+            foreach (var index in group.OrderBy(i => items[i].Transaction is { Kind: not TransactionKind.Purchase } ? 1 : 0))
             {
                 var item = items[index];
                 if (item.Transaction is { } transaction)
                 {
-                    if (hashes.TryGetValue(transaction.TransactionId, out var stored))
+                    if (transactions.TryGetValue(transaction.TransactionId, out var stored))
                     {
-                        statuses[index] = stored == item.Hash ? IngestStatus.Duplicate : IngestStatus.Conflict;
+                        statuses[index] = stored.PayloadHash == item.Hash ? WriteOutcome.Duplicate : WriteOutcome.Conflict;
                         settled++;
                         continue;
                     }
 
-                    hashes[transaction.TransactionId] = item.Hash;
-                    var entity = EntityMapper.ToEntity(transaction, item.Hash, source, receivedAt, item.ReportingCurrency);
-                    EntityMapper.ApplyPurchase(row, entity);
-                    unit.Adds.Add(entity);
-                    unit.Items.Add(index);
-                    if (unit.Size == MaxActions)
+                    TransactionEntity? target = null;
+                    if (transaction.Kind != TransactionKind.Purchase)
                     {
-                        Close(unit, row, state, ref firstUnit, units);
-                        unit = new WriteUnit(group.Key, [], []);
+                        var refusal = Refusal(transaction, transactions, out target);
+                        if (refusal is not null)
+                        {
+                            statuses[index] = refusal;
+                            settled++;
+                            continue;
+                        }
+
+                        if (touchedIn.TryGetValue(target!.TransactionId, out var earlier) && earlier != unit)
+                        {
+                            // Its purchase goes in an earlier batch of this round; plan it again once that is stored.
+                            continue;
+                        }
                     }
+
+                    var entity = EntityMapper.ToEntity(transaction, item.Hash, source, receivedAt, item.ReportingCurrency);
+                    transactions[transaction.TransactionId] = entity;
+                    touchedIn[transaction.TransactionId] = unit;
+                    unit.Adds.Add(entity);
+                    if (target is null)
+                    {
+                        EntityMapper.ApplyPurchase(row, entity);
+                    }
+                    else
+                    {
+                        if (transaction.Kind == TransactionKind.Cancel)
+                        {
+                            target.Cancelled = true;
+                        }
+                        else
+                        {
+                            target.RefundedScaled += entity.AmountScaled;
+                        }
+
+                        // A purchase added in this very unit is written with its new values; a stored one is updated.
+                        if (!touchedIn.ContainsKey(target.TransactionId))
+                        {
+                            unit.Updates[target.TransactionId] = target;
+                            touchedIn[target.TransactionId] = unit;
+                        }
+
+                        EntityMapper.Recount(row, transactions.Values);
+                    }
+
+                    unit.Items.Add(index);
+                    unit.Outcomes.Add(WriteOutcome.Accepted);
                 }
                 else
                 {
-                    if (row.HasContact)
+                    var contact = item.Contact!;
+                    var merge = EntityMapper.MergeContact(row, contact, contact.UpdatedAt ?? receivedAt, item.Hash);
+                    if (!merge.Dirty)
                     {
-                        statuses[index] = row.ContactHash == item.Hash ? IngestStatus.Duplicate : IngestStatus.Conflict;
+                        statuses[index] = new WriteOutcome(merge.Status);
                         settled++;
                         continue;
                     }
 
-                    EntityMapper.ApplyContact(row, item.Contact!, item.Hash);
+                    if (merge.Consent is { } change)
+                    {
+                        unit.Consents.Add(ConsentEntity.Of(group.Key, change.Value, change.Previous, change.ChangedAt, source, receivedAt));
+                    }
+
                     unit.Items.Add(index);
+                    unit.Outcomes.Add(new WriteOutcome(merge.Status));
+                }
+
+                if (unit.Size >= MaxActions - 1)
+                {
+                    Close(unit, row, state, ref firstUnit, units);
+                    unit = new WriteUnit(group.Key, [], []);
                 }
             }
 
@@ -210,10 +283,42 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         return units;
     }
 
-    private static void Close(WriteUnit unit, CustomerEntity row, CustomerState? state, ref bool firstUnit, List<WriteUnit> units)
+    /// <summary>Why a refund or cancel cannot apply to what this customer has stored, or null when it can.</summary>
+    private static WriteOutcome? Refusal(Transaction transaction, Dictionary<string, TransactionEntity> transactions, out TransactionEntity? target)
+    {
+        if (!transactions.TryGetValue(transaction.RefersTo!, out target))
+        {
+            return new WriteOutcome(
+                IngestStatus.Rejected,
+                new FieldError("refersTo", "names no purchase stored for this customer; a refund or cancel must name a purchase of the same customerId, stored before it"),
+                AwaitsPurchase: true);
+        }
+
+        if (!target.IsPurchase)
+        {
+            return new WriteOutcome(IngestStatus.Rejected, new FieldError("refersTo", $"names a {target.Kind}, not a purchase"));
+        }
+
+        if (target.Cancelled)
+        {
+            return new WriteOutcome(IngestStatus.Rejected, new FieldError("refersTo", "names a purchase that is cancelled"));
+        }
+
+        var remaining = target.AmountScaled - target.RefundedScaled;
+        if (transaction.Kind == TransactionKind.Refund && Money.ToScaled(transaction.Amount) > remaining)
+        {
+            return new WriteOutcome(
+                IngestStatus.Rejected,
+                new FieldError("amount", $"is more than what remains of the purchase ({Money.FromScaled(remaining).ToString(System.Globalization.CultureInfo.InvariantCulture)})"));
+        }
+
+        return null;
+    }
+
+    private static void Close(WriteUnit unit, CustomerEntity row, CustomerState state, ref bool firstUnit, List<WriteUnit> units)
     {
         unit.Row = row.Copy();
-        unit.RowIsNew = firstUnit && state?.Row is null;
+        unit.RowIsNew = firstUnit && state.Row is null;
         firstUnit = false;
         units.Add(unit);
     }
@@ -222,7 +327,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
     private async Task<bool> SubmitAsync(
         List<WriteUnit> units,
         Dictionary<string, CustomerState> states,
-        IngestStatus?[] statuses,
+        WriteOutcome?[] statuses,
         IProgress<int>? progress,
         CancellationToken cancellationToken)
     {
@@ -255,16 +360,32 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
     private async Task<bool> SubmitBatchAsync(
         List<WriteUnit> batch,
         Dictionary<string, ETag> etags,
-        IngestStatus?[] statuses,
+        WriteOutcome?[] statuses,
         IProgress<int>? progress,
         CancellationToken cancellationToken)
     {
+        // Consent changes first, keyed by the change itself: a batch that then fails leaves a row the re-plan
+        // writes again (same key), and a history row is never missing for a change that is stored.
+        var consents = batch.SelectMany(unit => unit.Consents).DistinctBy(c => c.RowKey, StringComparer.Ordinal).ToList();
+        foreach (var chunk in consents.Chunk(MaxActions))
+        {
+            await tables.Consent.SubmitTransactionAsync(chunk.Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)), cancellationToken);
+        }
+
         var actions = new List<TableTransactionAction>(MaxActions);
         var rowActionIndex = new int[batch.Count];
         for (var u = 0; u < batch.Count; u++)
         {
             var unit = batch[u];
             actions.AddRange(unit.Adds.Select(add => new TableTransactionAction(TableTransactionActionType.Add, add)));
+            actions.AddRange(unit.Updates.Values.Select(purchase => new TableTransactionAction(
+                TableTransactionActionType.UpdateMerge,
+                new TableEntity(purchase.PartitionKey, purchase.RowKey)
+                {
+                    [nameof(TransactionEntity.RefundedScaled)] = purchase.RefundedScaled,
+                    [nameof(TransactionEntity.Cancelled)] = purchase.Cancelled,
+                },
+                purchase.ETag)));
             rowActionIndex[u] = actions.Count;
             actions.Add(unit.RowIsNew
                 ? new TableTransactionAction(TableTransactionActionType.Add, unit.Row)
@@ -286,9 +407,9 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         for (var u = 0; u < batch.Count; u++)
         {
             var unit = batch[u];
-            foreach (var index in unit.Items)
+            for (var k = 0; k < unit.Items.Count; k++)
             {
-                statuses[index] = IngestStatus.Accepted;
+                statuses[unit.Items[k]] = unit.Outcomes[k];
             }
 
             done += unit.Items.Count;

@@ -116,12 +116,28 @@ public sealed class RejectedItemStore(CrmTables tables, TimeProvider clock)
             ["ItemIndex"] = item.Index,
             ["CustomerId"] = attributed ? item.CustomerId : null,
             ["Status"] = item.Status.ToString(),
-            ["Reason"] = item.Errors.Count == 0 ? item.Status.ToString() : string.Join("; ", item.Errors.Select(e => $"{e.Field}: {e.Message}")),
-            ["ErrorsJson"] = JsonSerializer.Serialize(item.Errors, Json),
+            ["Reason"] = Cap(item.Errors.Count == 0 ? item.Status.ToString() : string.Join("; ", item.Errors.Select(e => $"{e.Field}: {e.Message}"))),
+            ["ErrorsJson"] = ErrorsJson(item.Errors),
             ["Payload"] = payload,
             ["RejectedAt"] = now,
         };
     }
+
+    /// <summary>
+    /// Field names can echo the caller's property names (an attributes key, say) and an item can have thousands of
+    /// errors: keep the record within what a Table property holds (32K characters) so recording it cannot fail.
+    /// </summary>
+    private static string Cap(string text) => text.Length > MaxPayloadChars ? text[..MaxPayloadChars] + "..." : text;
+
+    private static string ErrorsJson(IReadOnlyList<FieldError> errors)
+    {
+        var kept = errors.Take(MaxErrors).Select(e => new FieldError(Cap(e.Field, 256), Cap(e.Message, 512))).ToList();
+        return JsonSerializer.Serialize(kept, Json);
+    }
+
+    private const int MaxErrors = 20;
+
+    private static string Cap(string text, int length) => text.Length > length ? text[..length] + "..." : text;
 
     /// <summary>References become key parts; keep only characters keys allow.</summary>
     private static string Sanitize(string reference)

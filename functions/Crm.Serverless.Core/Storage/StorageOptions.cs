@@ -25,6 +25,9 @@ public sealed class StorageOptions
     /// <summary>Facts about the store itself, one row each (its reporting currency).</summary>
     public string SettingsTable => TablePrefix + "Settings";
 
+    /// <summary>Every change of a customer's marketing consent, with its time and source.</summary>
+    public string ConsentTable => TablePrefix + "ConsentHistory";
+
     /// <summary>Versioned model artefacts with their metrics (container names must be lower case).</summary>
     public string ModelsContainer => (TablePrefix + "models").ToLowerInvariant();
 

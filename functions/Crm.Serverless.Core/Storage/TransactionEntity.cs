@@ -1,12 +1,16 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
 namespace Crm.Serverless.Core.Storage;
 
 /// <summary>
-/// One stored purchase. <see cref="PayloadHash"/> tells a retried send (same hash) from a conflicting one.
-/// <see cref="AmountScaled"/> and <see cref="Currency"/> are always in the store's reporting currency; a purchase
-/// sent in another currency keeps what was sent in <see cref="OriginalAmountScaled"/> and <see cref="OriginalCurrency"/>.
+/// One stored purchase, refund or cancel. <see cref="PayloadHash"/> tells a retried send (same hash) from a
+/// conflicting one. A purchase row carries what was refunded of it and whether it was cancelled, changed in the
+/// same entity-group transaction as the refund or cancel row and the customer row, so readers that need net
+/// values read purchase rows only. <see cref="AmountScaled"/> and <see cref="Currency"/> are always in the store's
+/// reporting currency; an item sent in another currency keeps what was sent in <see cref="OriginalAmountScaled"/>
+/// and <see cref="OriginalCurrency"/>.
 /// </summary>
 public sealed class TransactionEntity : ITableEntity
 {
@@ -27,4 +31,27 @@ public sealed class TransactionEntity : ITableEntity
     public DateTimeOffset ReceivedAt { get; set; }
     public long? OriginalAmountScaled { get; set; }
     public string? OriginalCurrency { get; set; }
+
+    /// <summary>"refund" or "cancel"; null on a purchase (rows written before refunds existed have none).</summary>
+    public string? Kind { get; set; }
+
+    /// <summary>On a refund or cancel: the transaction id of the purchase it applies to.</summary>
+    public string? RefersTo { get; set; }
+
+    /// <summary>On a purchase: the sum of its refunds.</summary>
+    public long RefundedScaled { get; set; }
+
+    /// <summary>On a purchase: a cancel applies to it; it counts for nothing.</summary>
+    public bool Cancelled { get; set; }
+
+    [IgnoreDataMember]
+    public bool IsPurchase => Kind is null or "purchase";
+
+    /// <summary>A purchase that still stands: not cancelled and not wholly refunded.</summary>
+    [IgnoreDataMember]
+    public bool Stands => IsPurchase && !Cancelled && (RefundedScaled == 0 || RefundedScaled < AmountScaled);
+
+    /// <summary>What the purchase is worth after its refunds (0 when it does not stand).</summary>
+    [IgnoreDataMember]
+    public long NetScaled => Stands ? AmountScaled - RefundedScaled : 0;
 }

@@ -1,4 +1,5 @@
 using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Storage;
 
 namespace Crm.Serverless.Core.Validation;
 
@@ -35,6 +36,11 @@ public sealed class ContactRules(TimeProvider clock)
             errors.Add(new FieldError(prefix + "createdAt", "must lie between 1900-01-01 and now"));
         }
 
+        if (contact.UpdatedAt is { } updatedAt && (updatedAt.Year < 1900 || updatedAt > clock.GetUtcNow().AddDays(1)))
+        {
+            errors.Add(new FieldError(prefix + "updatedAt", "must lie between 1900-01-01 and now"));
+        }
+
         if (contact.Attributes.Count > MaxAttributes)
         {
             errors.Add(new FieldError(prefix + "attributes", $"must have at most {MaxAttributes} entries"));
@@ -51,6 +57,13 @@ public sealed class ContactRules(TimeProvider clock)
             {
                 errors.Add(new FieldError($"{prefix}attributes.{key}", $"must be at most {MaxAttributeValueLength} characters without control characters"));
             }
+        }
+
+        // Within the limits above, characters outside the Basic Multilingual Plane are escaped when stored (12
+        // characters each) and can overflow a Table property: refuse that here, naming the field.
+        if (EntityMapper.StoredLength(EntityMapper.AttributesJson(contact.Attributes)) is var length and > EntityMapper.MaxStoredJsonChars)
+        {
+            errors.Add(new FieldError(prefix + "attributes", $"take {length} characters when stored, more than the {EntityMapper.MaxStoredJsonChars} a contact holds; send fewer or shorter attributes"));
         }
     }
 

@@ -111,8 +111,11 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
         var transactionId = reader.RequiredString("transactionId");
         var customerId = reader.RequiredString("customerId");
         var timestamp = reader.Timestamp("timestamp", required: true);
-        var amount = reader.RequiredDecimal("amount");
-        var currency = reader.RequiredString("currency");
+        var (kind, refersTo) = ReadKind(reader, errors);
+
+        // A cancel undoes a whole purchase: it needs neither an amount nor a currency.
+        var amount = kind == TransactionKind.Cancel ? reader.OptionalDecimal("amount") ?? 0 : reader.RequiredDecimal("amount");
+        var currency = kind == TransactionKind.Cancel ? reader.OptionalString("currency") : reader.RequiredString("currency");
         var quantity = reader.OptionalInt("quantity");
         var inReportingCurrency = reader.OptionalDecimal("amountInReportingCurrency");
         var items = new List<LineItem>();
@@ -146,10 +149,12 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
             customerId ?? Placeholder.Id,
             timestamp ?? Placeholder.Timestamp,
             amount ?? 0,
-            currency ?? Placeholder.Currency,
+            currency ?? (kind == TransactionKind.Cancel ? "" : Placeholder.Currency),
             quantity,
             items,
-            inReportingCurrency);
+            inReportingCurrency,
+            kind,
+            refersTo);
         ApplyRules(errors, ruleErrors => transactionRules.Validate(transaction, prefix, ruleErrors));
         return new ParsedItem<Transaction>(index, errors.Count == 0 ? transaction : null, customerId, transactionId, errors);
     }
@@ -176,6 +181,8 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
         var country = reader.OptionalString("country");
         var createdAt = reader.Timestamp("createdAt", required: false);
         var consent = reader.OptionalBool("marketingConsent");
+        var updatedAt = reader.Timestamp("updatedAt", required: false);
+        var fields = ContactField.All.Where(reader.Has).ToHashSet(StringComparer.Ordinal);
         var attributes = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (reader.TryGetObject("attributes", out var obj))
         {
@@ -197,9 +204,21 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
             }
         }
 
-        var contact = new Contact(customerId ?? Placeholder.Id, email, firstName, lastName, country, createdAt, consent, attributes);
+        var contact = new Contact(customerId ?? Placeholder.Id, email, firstName, lastName, country, createdAt, consent, attributes, updatedAt, fields);
         ApplyRules(errors, ruleErrors => contactRules.Validate(contact, prefix, ruleErrors));
         return new ParsedItem<Contact>(index, errors.Count == 0 ? contact : null, customerId, customerId, errors);
+    }
+
+    /// <summary>The optional <c>kind</c> (default purchase) and <c>refersTo</c>.</summary>
+    private static (TransactionKind Kind, string? RefersTo) ReadKind(JsonFieldReader reader, List<FieldError> errors)
+    {
+        var kind = TransactionKind.Purchase;
+        if (reader.OptionalString("kind") is { } text && !TransactionKinds.TryParse(text, out kind))
+        {
+            errors.Add(new FieldError(reader.Field("kind"), TransactionKinds.Expected));
+        }
+
+        return (kind, reader.OptionalString("refersTo"));
     }
 
     /// <summary>Adds rule errors except on fields that already failed to parse (their values are stand-ins).</summary>

@@ -17,6 +17,11 @@ internal sealed class JsonFieldReader(JsonElement element, string prefix, List<F
 
     public string? OptionalString(string name) => String(name, required: false);
 
+    /// <summary>Whether the object names the field at all; an explicit null counts (it clears a stored value).</summary>
+    public bool Has(string name) => element.TryGetProperty(name, out _);
+
+    public decimal? OptionalDecimal(string name) => Number(name, required: false, static (JsonElement e, out decimal d) => e.TryGetDecimal(out d), "a decimal number");
+
     public DateTimeOffset? Timestamp(string name, bool required)
     {
         var text = String(name, required);
@@ -35,8 +40,6 @@ internal sealed class JsonFieldReader(JsonElement element, string prefix, List<F
     }
 
     public decimal? RequiredDecimal(string name) => Number(name, required: true, static (JsonElement e, out decimal d) => e.TryGetDecimal(out d), "a decimal number");
-
-    public decimal? OptionalDecimal(string name) => Number(name, required: false, static (JsonElement e, out decimal d) => e.TryGetDecimal(out d), "a decimal number");
 
     public int? OptionalInt(string name) => Number(name, required: false, static (JsonElement e, out int i) => e.TryGetInt32(out i), "a whole number");
 

@@ -1,5 +1,6 @@
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Crm.Serverless.Core.Validation;
@@ -29,7 +30,9 @@ public sealed class TransactionRules(IOptions<IngestOptions> options, TimeProvid
 
         // Whether the currency is the store's is decided where the store's currency is known (StoreCurrency):
         // `crm clv fit` reads files with these rules and no store.
-        if (!Iso4217.IsKnown(transaction.Currency))
+        // A cancel carries no money, so it may name no currency.
+        var noCurrency = transaction.Kind == TransactionKind.Cancel && transaction.Currency.Length == 0;
+        if (!noCurrency && !Iso4217.IsKnown(transaction.Currency))
         {
             errors.Add(new FieldError(prefix + "currency", "must be an ISO 4217 currency code such as USD"));
         }
@@ -44,10 +47,18 @@ public sealed class TransactionRules(IOptions<IngestOptions> options, TimeProvid
             errors.Add(new FieldError(prefix + "quantity", $"must be between 1 and {MaxQuantity}"));
         }
 
+        CheckKind(transaction, prefix, errors);
         if (transaction.Items.Count > MaxItems)
         {
             errors.Add(new FieldError(prefix + "items", $"must have at most {MaxItems} line items"));
             return;
+        }
+
+        // Within the limits above, SKUs outside the Basic Multilingual Plane are escaped when stored and can
+        // overflow a Table property: refuse that here, naming the field, rather than fail in storage.
+        if (EntityMapper.StoredLength(EntityMapper.ItemsJson(transaction.Items)) is var length and > EntityMapper.MaxStoredJsonChars)
+        {
+            errors.Add(new FieldError(prefix + "items", $"take {length} characters when stored, more than the {EntityMapper.MaxStoredJsonChars} a record holds; send fewer or shorter line items"));
         }
 
         for (var i = 0; i < transaction.Items.Count; i++)
@@ -65,6 +76,41 @@ public sealed class TransactionRules(IOptions<IngestOptions> options, TimeProvid
             }
 
             CheckAmount(item.Price, itemPrefix + "price", errors);
+        }
+    }
+
+    private static void CheckKind(Transaction transaction, string prefix, List<FieldError> errors)
+    {
+        if (transaction.Kind == TransactionKind.Purchase)
+        {
+            if (transaction.RefersTo is not null)
+            {
+                errors.Add(new FieldError(prefix + "refersTo", "only a refund or cancel refers to a purchase; set kind"));
+            }
+
+            return;
+        }
+
+        if (transaction.RefersTo is null)
+        {
+            errors.Add(new FieldError(prefix + "refersTo", $"is required for a {transaction.Kind.Name()}: the transactionId of the purchase"));
+        }
+        else if (KeyRules.CheckId(transaction.RefersTo, isCustomerId: false) is { } problem)
+        {
+            errors.Add(new FieldError(prefix + "refersTo", problem));
+        }
+        else if (transaction.RefersTo == transaction.TransactionId)
+        {
+            errors.Add(new FieldError(prefix + "refersTo", $"must name the purchase, not the {transaction.Kind.Name()} itself (a {transaction.Kind.Name()} has its own transactionId)"));
+        }
+
+        if (transaction.Kind == TransactionKind.Refund && transaction.Amount == 0)
+        {
+            errors.Add(new FieldError(prefix + "amount", "must be positive for a refund: the amount given back"));
+        }
+        else if (transaction.Kind == TransactionKind.Cancel && transaction.Amount != 0)
+        {
+            errors.Add(new FieldError(prefix + "amount", "must be 0 or absent for a cancel: it undoes the whole purchase"));
         }
     }
 

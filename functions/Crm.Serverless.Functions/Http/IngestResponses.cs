@@ -7,12 +7,13 @@ namespace Crm.Serverless.Functions.Http;
 /// <summary>One item's result in a batch answer.</summary>
 public sealed record ItemResult(int Index, IngestStatus Status, string? CustomerId, string? Id, IReadOnlyDictionary<string, string[]>? Errors);
 
-public sealed record BatchResult(int Accepted, int Duplicates, int Conflicts, int Rejected, IReadOnlyList<ItemResult> Items);
+public sealed record BatchResult(int Accepted, int Duplicates, int Conflicts, int Rejected, IReadOnlyList<ItemResult> Items, int Updated = 0, int Stale = 0);
 
 public sealed record ItemAccepted(IngestStatus Status, string CustomerId, string Id);
 
 /// <summary>
-/// Maps ingestion outcomes to HTTP. One item: 201 stored, 200 duplicate (a retry), 409 conflict, 400 invalid.
+/// Maps ingestion outcomes to HTTP. One item: 201 stored, 200 updated, duplicate (a retry) or stale (an older
+/// update, nothing changed), 409 conflict, 400 invalid.
 /// A batch: 200 with a result per item when anything was stored or recognised, otherwise 400 naming each bad field.
 /// </summary>
 public static class IngestResponses
@@ -32,7 +33,7 @@ public static class IngestResponses
             return outcome.Status switch
             {
                 IngestStatus.Accepted => Created(outcome),
-                IngestStatus.Duplicate => new ApiResult(StatusCodes.Status200OK, new ItemAccepted(outcome.Status, outcome.CustomerId!, outcome.Id!)),
+                IngestStatus.Duplicate or IngestStatus.Updated or IngestStatus.Stale => new ApiResult(StatusCodes.Status200OK, new ItemAccepted(outcome.Status, outcome.CustomerId!, outcome.Id!)),
                 IngestStatus.Conflict => Problems.Conflict(request, outcome.Errors),
                 _ => Problems.Validation(request, outcome.Errors),
             };
@@ -46,8 +47,10 @@ public static class IngestResponses
             outcomes.Count(o => o.Status == IngestStatus.Duplicate),
             outcomes.Count(o => o.Status == IngestStatus.Conflict),
             outcomes.Count(o => o.Status == IngestStatus.Rejected),
-            items);
-        if (result.Accepted + result.Duplicates > 0)
+            items,
+            outcomes.Count(o => o.Status == IngestStatus.Updated),
+            outcomes.Count(o => o.Status == IngestStatus.Stale));
+        if (result.Accepted + result.Duplicates + result.Updated + result.Stale > 0)
         {
             return new ApiResult(StatusCodes.Status200OK, result);
         }

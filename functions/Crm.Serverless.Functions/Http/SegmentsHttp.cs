@@ -27,7 +27,10 @@ public sealed class SegmentsHttp(SegmentReader segments, CustomerCsvExporter exp
             : new ApiResult(StatusCodes.Status200OK, new SegmentsResponse(run.RunId, run.AsOf, run.CompletedAt, run.Segments));
     }
 
-    /// <summary>A segment's customers: JSON page by page, or the whole segment as CSV (Accept: text/csv or ?format=csv).</summary>
+    /// <summary>
+    /// A segment's customers: JSON page by page, or the whole segment as CSV (Accept: text/csv or ?format=csv),
+    /// each with their marketing consent as stored now; <c>?marketable=true</c> keeps only those who consent.
+    /// </summary>
     [Function("GetSegmentCustomers")]
     public async Task<IActionResult> Customers(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "segments/{name}/customers")] HttpRequest request,
@@ -47,6 +50,14 @@ public sealed class SegmentsHttp(SegmentReader segments, CustomerCsvExporter exp
             return Problems.Validation(request, [new FieldError("pageSize", $"must be a whole number from 1 to {SegmentReader.MaxPageSize}")]);
         }
 
+        var marketableText = request.Query["marketable"].ToString();
+        if (marketableText.Length > 0 && !bool.TryParse(marketableText, out _))
+        {
+            return Problems.Validation(request, [new FieldError("marketable", "must be true or false")]);
+        }
+
+        // Consent is read from the customer rows now, not from the nightly scores: a withdrawal counts at once.
+        var marketable = marketableText.Length > 0 && bool.Parse(marketableText);
         var run = await segments.GetLatestRunAsync(cancellationToken);
         if (run is null)
         {
@@ -55,13 +66,13 @@ public sealed class SegmentsHttp(SegmentReader segments, CustomerCsvExporter exp
 
         if (WantsCsv(request))
         {
-            return new CsvResult(writer => exporter.WriteSegmentAsync(writer, segment.Slug(), cancellationToken), $"{segment.Slug()}-{run.AsOf:yyyy-MM-dd}.csv");
+            return new CsvResult(writer => exporter.WriteSegmentAsync(writer, segment.Slug(), cancellationToken, marketable), $"{segment.Slug()}-{run.AsOf:yyyy-MM-dd}.csv");
         }
 
         var token = request.Query["continuationToken"].ToString();
         try
         {
-            var page = await segments.GetPageAsync(run, segment.Slug(), pageSize, token.Length == 0 ? null : token, cancellationToken);
+            var page = await segments.GetPageAsync(run, segment.Slug(), pageSize, token.Length == 0 ? null : token, marketable, cancellationToken);
             return new ApiResult(StatusCodes.Status200OK, page);
         }
         catch (Azure.RequestFailedException exception) when (exception.Status == 400)

@@ -10,6 +10,7 @@ public sealed class IngestQueueTrigger(QueueIngestProcessor processor)
     /// <summary>
     /// Items dropped on the ingest queue. Invalid content is recorded and the message completes; a storage failure
     /// throws, so the host retries and, after maxDequeueCount (host.json), moves the message to the -poison queue.
+    /// A refund or cancel that overtook its purchase also throws until the last delivery, then it is recorded.
     /// </summary>
     [Function("IngestQueue")]
     public Task Run(
@@ -17,6 +18,6 @@ public sealed class IngestQueueTrigger(QueueIngestProcessor processor)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return processor.ProcessAsync(message.Body.ToMemory(), message.MessageId, cancellationToken);
+        return processor.ProcessAsync(message.Body.ToMemory(), message.MessageId, message.DequeueCount, cancellationToken);
     }
 }
