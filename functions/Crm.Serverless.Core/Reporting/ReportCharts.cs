@@ -215,7 +215,7 @@ public static partial class ReportCharts
         return Chart(
             "chart-model-versions",
             "Holdout AUC of every registered model version",
-            "Each point is one trained version, measured on its own holdout cut-off; the dotted line is the better of its two baselines. A version the gate refused stays registered and plotted.",
+            "Each point is one trained version, measured on its own holdout cut-off; the dotted line is the best of its baselines (BG/NBD included where the version recorded it). A version the gate refused stays registered and plotted.",
             plot,
             series);
     }

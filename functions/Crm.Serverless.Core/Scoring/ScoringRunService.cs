@@ -170,7 +170,7 @@ public sealed class ScoringRunService(
         var name = ModelRegistry.TargetName(target);
         if (training.FirstOrDefault(t => t.Target == name) is { ScoringVersion: null })
         {
-            return (null, new ScoringSource(name, null, "BG/NBD probabilities: no trained model beats the BG/NBD baseline on the holdout."));
+            return (null, new ScoringSource(name, null, "BG/NBD probabilities: no model that beats the BG/NBD baseline on tonight's holdout is available."));
         }
 
         try
