@@ -20,7 +20,7 @@ public static class MlServiceCollectionExtensions
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<PropensityOptions>>().Value;
-            return new PromotionGate(options.PromotionAucTolerance, options.MinimumPromotableAuc);
+            return new PromotionGate(options.PromotionAucTolerance, options.MinimumPromotableAuc, options.PromotionEceTolerance);
         });
         builder.Services.AddOptions<ClvOptions>()
             .BindConfiguration(ClvOptions.SectionName)

@@ -1,10 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Ml.Propensity;
 using Crm.Serverless.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Serverless.Core.Tests;
 
@@ -51,8 +53,12 @@ public class NightlyJobTests(AzuriteFixture azurite)
             Assert.InRange(s.ProbabilityAlive, 0, 1);
             Assert.True(s.Clv >= 0);
         });
-        var churnPromoted = run.Training.Single(t => t.Target == "churn").ScoringVersion is not null;
-        Assert.Equal(churnPromoted, scores.All(s => s.ChurnProbability is >= 0 and <= 1 && s.ChurnFactorsJson is not null));
+        // Every customer has a churn probability: the model's, or the BG/NBD model's where no model beats it.
+        var churnModel = run.Training.Single(t => t.Target == "churn").ScoringVersion;
+        Assert.All(scores, s => Assert.InRange(s.ChurnProbability ?? -1, 0, 1));
+        var churnSource = Assert.Single(run.Scorers!, s => s.Target == "churn");
+        Assert.Equal(churnModel, churnSource.Version);
+        Assert.Equal(churnModel is null, churnSource.Description.StartsWith(ScoringSource.BetaGeo, StringComparison.Ordinal));
         Assert.Equal(customers, run.Segments.Sum(s => s.Customers));
     }
 
@@ -121,11 +127,13 @@ public class NightlyJobTests(AzuriteFixture azurite)
         await registry.PromoteAsync(first.Version!, CancellationToken.None);
 
         // Second version through a gate nothing passes: registered, not promoted, scoring keeps the first.
-        var strict = new ModelTrainingService(trainer, new PromotionGate(0.01, minimumAuc: 0.999), registry, NullLogger<ModelTrainingService>.Instance);
+        var strict = new ModelTrainingService(trainer, new PromotionGate(0.01, minimumAuc: 0.999), registry, Options.Create(new PropensityOptions()), NullLogger<ModelTrainingService>.Instance);
         var refused = await strict.TrainAsync(table, asOf.AddDays(-7), PropensityTarget.Churn, CancellationToken.None);
 
         Assert.False(refused.Promoted);
-        Assert.Equal(first.Version, refused.ScoringVersion);
+
+        // The promoted model keeps scoring while it still beats BG/NBD on the new holdout; otherwise BG/NBD does.
+        Assert.Equal(refused.CurrentModelAuc > refused.Holdout!.BetaGeoBaseline!.Auc ? first.Version : null, refused.ScoringVersion);
         Assert.Equal(first.Version, (await registry.LoadPromotedAsync(PropensityTarget.Churn, CancellationToken.None))!.Value.Version);
         var listed = await registry.ListAsync(PropensityTarget.Churn, CancellationToken.None);
         Assert.Equal(2, listed.Count);
@@ -140,6 +148,62 @@ public class NightlyJobTests(AzuriteFixture azurite)
         Assert.Equal(first.Version, (await registry.LoadPromotedAsync(PropensityTarget.Churn, CancellationToken.None))!.Value.Version);
         Assert.Null(await registry.RollbackAsync(PropensityTarget.Purchase, CancellationToken.None));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => registry.PromoteAsync("churn-19990101T000000Z-000000", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunAsync_PromotedModelOfAnotherFeatureLayout_MeansNoComparableModelNotACrash()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var customers = await SeededShop.StoreAsync(host, 800, seed: 13);
+        var tables = host.Get<CrmTables>();
+        var table = PurchaseTable.From(await host.Get<HistoryReader>().ReadAllAsync(CancellationToken.None));
+        var asOf = ScoringRunService.AsOfEnd(SeededShop.EndOfData);
+
+        // An older build's model: registered and promoted by another process, stored with a feature list this build lacks.
+        var otherProcess = new ModelRegistry(tables, TimeProvider.System);
+        var model = host.Get<PropensityTrainer>().Train(table, asOf, PropensityTarget.Churn);
+        var version = await otherProcess.RegisterAsync(model, new PromotionDecision(true, "promoted by an older build"), CancellationToken.None);
+        await otherProcess.PromoteAsync(version, CancellationToken.None);
+        var metadataBlob = tables.Models.GetBlobClient($"churn/{version}/metadata.json");
+        var metadata = JsonNode.Parse((await metadataBlob.DownloadContentAsync()).Value.Content.ToString())!;
+        metadata["featureNames"] = new JsonArray([.. CustomerFeatures.Names.Take(17).Select(n => JsonValue.Create(n))]);
+        await metadataBlob.UploadAsync(BinaryData.FromString(metadata.ToJsonString()), overwrite: true);
+
+        // Scoring alone (crm score): the old model cannot score, so BG/NBD does, and says why.
+        var scored = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Complete, scored.Status);
+        var source = Assert.Single(scored.Scorers!, s => s.Target == "churn");
+        Assert.True(source.IsBetaGeo);
+        Assert.Contains("feature layout", source.Description, StringComparison.Ordinal);
+
+        // The nightly run: training finds no comparable current model, and the night goes on.
+        var run = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: true, parallelism: 4, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Complete, run.Status);
+        var churn = run.Training.Single(t => t.Target == "churn");
+        Assert.Null(churn.CurrentModelAuc);
+        Assert.Contains(churn.Notes!, n => n.StartsWith("No comparable current model", StringComparison.Ordinal));
+        Assert.NotEqual(version, Assert.Single(run.Scorers!, s => s.Target == "churn").Version);
+        var scores = await ScoresAsync(host);
+        Assert.Equal(customers, scores.Count(s => s.RunId == run.RunId));
+        Assert.All(scores, s => Assert.InRange(s.ChurnProbability ?? -1, 0, 1));
+    }
+
+    [Fact]
+    public async Task RunAsync_DegenerateSpendFit_FallsBackWithAWarningInTheRunRecord()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var customers = await SeededShop.StoreAsync(host, 1500, seed: 5, heavyTailedSpend: true);
+
+        var run = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Complete, run.Status);
+        Assert.True(run.Clv.Q <= 1, $"q = {run.Clv.Q}");
+        Assert.Contains(run.Warnings!, w => w.Contains("q <= 1", StringComparison.Ordinal));
+        var scores = await ScoresAsync(host);
+        Assert.Equal(customers, scores.Count);
+        Assert.All(scores, s => Assert.True(double.IsFinite(s.Clv) && s.Clv >= 0 && s.ExpectedAverageSpend > 0));
     }
 
     [Fact]

@@ -138,7 +138,17 @@ public partial class RunReportTests(AzuriteFixture azurite)
             Assert.Equal(check.Model.Auc, check.Roc[0].Auc);
             Assert.Equal(1.0, check.Roc[0].TruePositiveRate[^1]);
             Assert.Contains(Series(seeded.Html, $"chart-roc-{target}").Keys, k => k.StartsWith("recency baseline", StringComparison.Ordinal));
+            Assert.Contains(Series(seeded.Html, $"chart-roc-{target}").Keys, k => k.StartsWith("BG/NBD baseline", StringComparison.Ordinal));
+            Assert.InRange(check.BetaGeoBaseline.Auc, 0.6, 1);
+
+            // The active customers (a purchase in the year before the cut-off) are a subset, with their own metrics.
+            Assert.NotNull(check.Active);
+            Assert.InRange(check.Active.Rows, 1, check.Rows);
+            Assert.InRange(check.Active.Model.Auc, 0.5, 1);
+            Assert.Contains($"{target} probabilities in this run: model {check.Version}", seeded.Html, StringComparison.Ordinal);
         });
+        Assert.Contains("<th class=\"n\">active AUC</th>", seeded.Html, StringComparison.Ordinal);
+        Assert.Contains("<td>BG/NBD baseline</td>", seeded.Html, StringComparison.Ordinal);
     }
 
     [Fact]

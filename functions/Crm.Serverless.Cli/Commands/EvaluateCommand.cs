@@ -8,7 +8,8 @@ namespace Crm.Serverless.Cli.Commands;
 
 /// <summary>
 /// <c>crm evaluate --transactions FILE --as-of DATE [--as-of DATE ...]</c>: trains both models as of each date on a
-/// CSV (no storage) and prints the holdout table beside the baselines, so anyone can judge the models on a shop.
+/// CSV (no storage) and prints the holdout tables beside the three baselines (all customers and the active ones), the
+/// gate's verdicts and the segment check, so anyone can judge the models on a shop.
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -30,8 +31,8 @@ internal static class EvaluateCommand
             var histories = ClvCommand.ReadHistories(host.Services.GetRequiredService<CsvItemReader>(), file).Histories;
             var dates = parse.GetValue(asOf)!.Select(d => d.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc));
             var options = host.Services.GetRequiredService<IOptions<PropensityOptions>>().Value;
-            var rows = await Task.Run(() => PropensityEvaluationReport.Produce(parse.GetValue(name) ?? file.Name, histories, dates, options), cancellationToken);
-            Console.Write(PropensityEvaluationReport.ToMarkdown(rows));
+            var report = await Task.Run(() => PropensityEvaluationReport.Produce(parse.GetValue(name) ?? file.Name, histories, dates, options), cancellationToken);
+            Console.Write(PropensityEvaluationReport.ToMarkdown(report));
             return 0;
         });
         return command;

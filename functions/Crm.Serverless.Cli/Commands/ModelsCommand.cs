@@ -14,12 +14,12 @@ internal static class ModelsCommand
         var list = new Command("list", "List registered model versions with their holdout metrics; * marks the promoted one.");
         list.SetAction(async (_, cancellationToken) => await WithRegistryAsync(async registry =>
         {
-            Console.WriteLine($"  {"version",-40} {"AUC",6} {"ECE",6} {"rec.AUC",7} {"freq.AUC",8}  decision");
+            Console.WriteLine($"  {"version",-40} {"AUC",6} {"ECE",6} {"rec.AUC",7} {"freq.AUC",8} {"BGNBD.AUC",9}  decision");
             foreach (var model in await registry.ListAsync(null, cancellationToken))
             {
                 var h = model.Metadata.Holdout;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(model.Promoted ? "*" : " ")} {model.Version,-40} {h.Model.Auc,6:0.000} {h.Model.ExpectedCalibrationError,6:0.000} {h.RecencyBaseline.Auc,7:0.000} {h.FrequencyBaseline.Auc,8:0.000}  {model.Decision.Reason}"));
+                    $"{(model.Promoted ? "*" : " ")} {model.Version,-40} {h.Model.Auc,6:0.000} {h.Model.ExpectedCalibrationError,6:0.000} {h.RecencyBaseline.Auc,7:0.000} {h.FrequencyBaseline.Auc,8:0.000} {(h.BetaGeoBaseline is { } betaGeo ? betaGeo.Auc.ToString("0.000", CultureInfo.InvariantCulture) : "-"),9}  {model.Decision.Reason}"));
             }
 
             return 0;

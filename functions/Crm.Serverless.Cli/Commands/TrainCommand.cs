@@ -51,6 +51,16 @@ internal static class TrainCommand
             PrintTraining(run.Training);
         }
 
+        foreach (var source in run.Scorers ?? [])
+        {
+            Console.WriteLine($"{source.Target} probabilities: {source.Description}");
+        }
+
+        foreach (var warning in run.Warnings ?? [])
+        {
+            Console.WriteLine("Warning: " + warning);
+        }
+
         var clv = run.Clv;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CLV (BG/NBD + Gamma-Gamma, {clv.TimeUnit}, {clv.HorizonMonths} months): r={clv.R:0.000} alpha={clv.Alpha:0.000} a={clv.A:0.000} b={clv.B:0.000} LL={clv.BgnbdLogLikelihood:0.0}; p={clv.P:0.00} q={clv.Q:0.00} gamma={clv.Gamma:0.00}; {clv.Customers:N0} customers, {clv.RepeatCustomers:N0} repeat"));
@@ -71,6 +81,14 @@ internal static class TrainCommand
         foreach (var model in training)
         {
             Console.WriteLine($"Model {model.Target}: {model.Version ?? "(none)"} - {(model.Promoted ? "promoted" : "not promoted")}: {model.Decision}");
+            foreach (var note in model.Notes ?? [])
+            {
+                Console.WriteLine("  " + note);
+            }
+
+            Console.WriteLine(model.ScoringVersion is { } scoring
+                ? $"  scores come from model {scoring}"
+                : "  scores come from the BG/NBD model: no trained model beats it on the holdout");
             if (model.Holdout is not { } holdout)
             {
                 continue;
@@ -81,6 +99,19 @@ internal static class TrainCommand
             Print("model", holdout.Model);
             Print("recency baseline", holdout.RecencyBaseline);
             Print("frequency baseline", holdout.FrequencyBaseline);
+            if (holdout.BetaGeoBaseline is { } betaGeo)
+            {
+                Print("BG/NBD baseline", betaGeo);
+            }
+
+            if (holdout.Active is { } active)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  active in the year before the cut-off: {active.Rows:N0} customers, positive rate {active.PositiveRate:0.000}"));
+                Print("model", active.Model);
+                Print("recency baseline", active.RecencyBaseline);
+                Print("frequency baseline", active.FrequencyBaseline);
+                Print("BG/NBD baseline", active.BetaGeoBaseline);
+            }
         }
 
         static void Print(string name, BinaryMetrics m) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

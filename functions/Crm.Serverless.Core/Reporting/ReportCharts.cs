@@ -21,6 +21,7 @@ public static partial class ReportCharts
     private static readonly Color ModelColor = Color.FromHex("#1F77B4");
     private static readonly Color RecencyColor = Color.FromHex("#FF7F0E");
     private static readonly Color FrequencyColor = Color.FromHex("#2CA02C");
+    private static readonly Color BetaGeoColor = Color.FromHex("#9467BD");
     private static readonly Color Grey = Color.FromHex("#888888");
 
     public static ReportChart Tracking(TrackingSeries tracking)
@@ -96,7 +97,7 @@ public static partial class ReportCharts
         var chance = plot.Add.Line(0, 0, 1, 1);
         chance.Color = Grey;
         chance.LegendText = "chance (AUC 0.5)";
-        Color[] colors = [ModelColor, RecencyColor, FrequencyColor];
+        Color[] colors = [ModelColor, RecencyColor, FrequencyColor, BetaGeoColor];
         var series = new Dictionary<string, IReadOnlyList<double>>();
         for (var i = 0; i < check.Roc.Count; i++)
         {
@@ -116,9 +117,9 @@ public static partial class ReportCharts
         plot.ShowLegend(Alignment.LowerRight);
         return Chart(
             $"chart-roc-{Slug(check)}",
-            $"ROC: {TargetLabel(check)} model against one-feature baselines",
+            $"ROC: {TargetLabel(check)} model against the three baselines",
             string.Create(CultureInfo.InvariantCulture,
-                $"The same {check.Rows:N0} holdout customers ranked by the model, by days since the last purchase, and by the number of purchase days. A model worth running lies above both baselines."),
+                $"The same {check.Rows:N0} holdout customers ranked by the model, by days since the last purchase, by the number of purchase days, and by the BG/NBD model's probability. A model worth running lies above all three."),
             plot,
             series);
     }
@@ -192,7 +193,7 @@ public static partial class ReportCharts
             line.MarkerSize = 7;
             line.LineWidth = 2;
             line.LegendText = $"{group.Key.ToString().ToLowerInvariant()} model AUC";
-            var baseline = plot.Add.Scatter(xs, ordered.Select(v => Math.Max(v.Metadata.Holdout.RecencyBaseline.Auc, v.Metadata.Holdout.FrequencyBaseline.Auc)).ToArray());
+            var baseline = plot.Add.Scatter(xs, ordered.Select(v => Math.Max(Math.Max(v.Metadata.Holdout.RecencyBaseline.Auc, v.Metadata.Holdout.FrequencyBaseline.Auc), v.Metadata.Holdout.BetaGeoBaseline?.Auc ?? 0)).ToArray());
             baseline.Color = colors[index % colors.Length];
             baseline.MarkerSize = 4;
             baseline.LineWidth = 1;
@@ -214,7 +215,7 @@ public static partial class ReportCharts
         return Chart(
             "chart-model-versions",
             "Holdout AUC of every registered model version",
-            "Each point is one trained version, measured on its own holdout cut-off; the dotted line is the better of its two baselines. A version the gate refused stays registered and plotted.",
+            "Each point is one trained version, measured on its own holdout cut-off; the dotted line is the best of its baselines (BG/NBD included where the version recorded it). A version the gate refused stays registered and plotted.",
             plot,
             series);
     }

@@ -58,7 +58,8 @@ public sealed record RocCurve(string Name, double Auc, IReadOnlyList<double> Fal
 
 /// <summary>
 /// The promoted model of one target re-scored on its own holdout cut-off: the rows behind its registered metrics,
-/// so the diagrams and the table are computed from the same predictions.
+/// so the diagrams and the table are computed from the same predictions. <see cref="Active"/> repeats the metrics on
+/// the customers who bought in the year before the cut-off.
 /// </summary>
 public sealed record ModelCheck(
     PropensityTarget Target,
@@ -70,6 +71,8 @@ public sealed record ModelCheck(
     BinaryMetrics Model,
     BinaryMetrics RecencyBaseline,
     BinaryMetrics FrequencyBaseline,
+    BinaryMetrics BetaGeoBaseline,
+    HoldoutSlice? Active,
     double RegisteredAuc,
     IReadOnlyList<ReliabilityBin> Reliability,
     IReadOnlyList<RocCurve> Roc);

@@ -40,13 +40,20 @@ public sealed class RunReportBuilder(
         var missing = new List<string>();
         foreach (var target in Enum.GetValues<PropensityTarget>())
         {
-            if (await registry.LoadPromotedAsync(target, cancellationToken) is { } promoted)
+            try
             {
-                checks.Add(Check(promoted.Version, promoted.Model, table));
+                if (await registry.LoadPromotedAsync(target, cancellationToken) is { } promoted)
+                {
+                    checks.Add(Check(promoted.Version, promoted.Model, table));
+                }
+                else
+                {
+                    missing.Add($"No {ModelRegistry.TargetName(target)} model is promoted yet, so it has no holdout check here.");
+                }
             }
-            else
+            catch (InvalidDataException)
             {
-                missing.Add(ModelRegistry.TargetName(target));
+                missing.Add($"The promoted {ModelRegistry.TargetName(target)} model was trained on another feature layout and cannot be re-scored; the next training replaces it.");
             }
         }
 
@@ -108,9 +115,9 @@ public sealed class RunReportBuilder(
             labels[row] = rows.Label(row);
         }
 
-        var modelMetrics = BinaryMetrics.Compute(probabilities, labels);
-        var recencyMetrics = BinaryMetrics.Compute(recency, labels);
-        var frequencyMetrics = BinaryMetrics.Compute(frequency, labels);
+        var betaGeo = HoldoutEvaluation.BetaGeoProbabilities(rows, model.Target);
+        var evaluation = HoldoutEvaluation.Compute(
+            rows, model.Target, metadata.HoldoutCutoffUtc, probabilities, metadata.RecencyBaseline, metadata.FrequencyBaseline);
         return new ModelCheck(
             model.Target,
             version,
@@ -118,15 +125,18 @@ public sealed class RunReportBuilder(
             metadata.LabelWindowDays,
             rows.Count,
             labels.Count(l => l),
-            modelMetrics,
-            recencyMetrics,
-            frequencyMetrics,
+            evaluation.Model,
+            evaluation.RecencyBaseline,
+            evaluation.FrequencyBaseline,
+            evaluation.BetaGeoBaseline!,
+            evaluation.Active,
             metadata.Holdout.Model.Auc,
             HoldoutCurves.Reliability(probabilities, labels),
             [
-                HoldoutCurves.Roc("model", modelMetrics.Auc, probabilities, labels),
-                HoldoutCurves.Roc("recency baseline", recencyMetrics.Auc, recency, labels),
-                HoldoutCurves.Roc("frequency baseline", frequencyMetrics.Auc, frequency, labels),
+                HoldoutCurves.Roc("model", evaluation.Model.Auc, probabilities, labels),
+                HoldoutCurves.Roc("recency baseline", evaluation.RecencyBaseline.Auc, recency, labels),
+                HoldoutCurves.Roc("frequency baseline", evaluation.FrequencyBaseline.Auc, frequency, labels),
+                HoldoutCurves.Roc("BG/NBD baseline", evaluation.BetaGeoBaseline!.Auc, betaGeo, labels),
             ]);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Ml.Propensity;
 
 namespace Crm.Serverless.Core.Reporting;
@@ -88,8 +89,16 @@ public static class RunReportHtml
 
         foreach (var check in report.Models)
         {
-            var beats = check.Model.Auc > Math.Max(check.RecencyBaseline.Auc, check.FrequencyBaseline.Auc);
-            Tile(html, Inv($"{Target(check.Target)} model AUC"), Inv($"{check.Model.Auc:0.000}"), beats ? "beats both baselines" : "does NOT beat the baselines", beats);
+            var beats = check.Model.Auc > Math.Max(Math.Max(check.RecencyBaseline.Auc, check.FrequencyBaseline.Auc), check.BetaGeoBaseline.Auc);
+            Tile(html, Inv($"{Target(check.Target)} model AUC"), Inv($"{check.Model.Auc:0.000}"), beats ? "beats all three baselines" : "does NOT beat the baselines", beats);
+        }
+
+        foreach (var source in run.Scorers ?? [])
+        {
+            if (source.IsBetaGeo)
+            {
+                Tile(html, Inv($"{source.Target} scores"), ScoringSource.BetaGeo, "no trained model beats it", true);
+            }
         }
 
         var quality = report.Quality;
@@ -132,27 +141,38 @@ public static class RunReportHtml
 
     private static void Models(StringBuilder html, RunReport report)
     {
-        html.Append("<section id=\"models\">\n<h2>Churn and purchase models on their holdout</h2>\n<p class=\"note\">Each promoted model is scored again on its holdout cut-off: every customer known then, labelled by what they did in the following window, which the model never trained on. The recency baseline ranks by days since the last purchase, the frequency baseline by the number of purchase days; both are one-feature logistic fits on the same training rows.</p>\n");
+        html.Append("<section id=\"models\">\n<h2>Churn and purchase models on their holdout</h2>\n<p class=\"note\">Each promoted model is scored again on its holdout cut-off: every customer known then, labelled by what they did in the following window, which the model never trained on. The recency baseline ranks by days since the last purchase, the frequency baseline by the number of purchase days (both one-feature logistic fits on the same training rows); the BG/NBD baseline is the BG/NBD model's own probability, fitted on the purchases up to the cut-off. The right-hand columns repeat AUC and ECE on the customers who bought in the year before the cut-off: long-lapsed customers are easy churners and flatter every AUC.</p>\n");
         foreach (var missing in report.MissingModels)
         {
-            html.Append("<p class=\"bad\">").Append(E($"No {missing} model is promoted yet, so it has no holdout check here.")).Append("</p>\n");
+            html.Append("<p class=\"bad\">").Append(E(missing)).Append("</p>\n");
+        }
+
+        foreach (var source in report.Run.Scorers ?? [])
+        {
+            html.Append("<p class=\"scorer\">").Append(E(Inv($"{source.Target} probabilities in this run: {source.Description}"))).Append("</p>\n");
+        }
+
+        foreach (var warning in report.Run.Warnings ?? [])
+        {
+            html.Append("<p class=\"bad\">").Append(E(warning)).Append("</p>\n");
         }
 
         if (report.Models.Count > 0)
         {
-            html.Append("<table id=\"holdout-metrics\">\n<thead><tr><th>model</th><th>scored by</th><th class=\"n\">AUC</th><th class=\"n\">PR-AUC</th><th class=\"n\">log-loss</th><th class=\"n\">Brier</th><th class=\"n\">ECE</th><th class=\"n\">top-10% lift</th><th class=\"n\">top-10% capture</th></tr></thead>\n<tbody>\n");
+            html.Append("<table id=\"holdout-metrics\">\n<thead><tr><th>model</th><th>scored by</th><th class=\"n\">AUC</th><th class=\"n\">PR-AUC</th><th class=\"n\">log-loss</th><th class=\"n\">Brier</th><th class=\"n\">ECE</th><th class=\"n\">top-10% lift</th><th class=\"n\">top-10% capture</th><th class=\"n\">active AUC</th><th class=\"n\">active ECE</th></tr></thead>\n<tbody>\n");
             foreach (var check in report.Models)
             {
-                MetricsRow(html, check, "model " + check.Version, check.Model);
-                MetricsRow(html, check, "recency baseline", check.RecencyBaseline);
-                MetricsRow(html, check, "frequency baseline", check.FrequencyBaseline);
+                MetricsRow(html, check, "model " + check.Version, check.Model, check.Active?.Model);
+                MetricsRow(html, check, "recency baseline", check.RecencyBaseline, check.Active?.RecencyBaseline);
+                MetricsRow(html, check, "frequency baseline", check.FrequencyBaseline, check.Active?.FrequencyBaseline);
+                MetricsRow(html, check, "BG/NBD baseline", check.BetaGeoBaseline, check.Active?.BetaGeoBaseline);
             }
 
             html.Append("</tbody>\n</table>\n<p class=\"note\">");
             foreach (var check in report.Models)
             {
                 var same = Math.Abs(check.Model.Auc - check.RegisteredAuc) < 1e-6;
-                html.Append(E(Inv($"{Target(check.Target)}: holdout cut-off {check.HoldoutCutoffUtc:yyyy-MM-dd}, {check.LabelWindowDays}-day window, {check.Rows:N0} customers, {check.Positives:N0} positive ({(double)check.Positives / Math.Max(check.Rows, 1):0.0%}); recomputed AUC {check.Model.Auc:0.0000} vs registered {check.RegisteredAuc:0.0000}")))
+                html.Append(E(Inv($"{Target(check.Target)}: holdout cut-off {check.HoldoutCutoffUtc:yyyy-MM-dd}, {check.LabelWindowDays}-day window, {check.Rows:N0} customers, {check.Positives:N0} positive ({(double)check.Positives / Math.Max(check.Rows, 1):0.0%}), {check.Active?.Rows ?? 0:N0} active in the year before; recomputed AUC {check.Model.Auc:0.0000} vs registered {check.RegisteredAuc:0.0000}")))
                     .Append(same ? " <span class=\"good\">(match)</span>" : " <span class=\"bad\">(differs: the stored data changed since training)</span>")
                     .Append(". ");
             }
@@ -175,11 +195,13 @@ public static class RunReportHtml
         html.Append("</section>\n");
     }
 
-    private static void MetricsRow(StringBuilder html, ModelCheck check, string by, BinaryMetrics m)
+    private static void MetricsRow(StringBuilder html, ModelCheck check, string by, BinaryMetrics m, BinaryMetrics? active)
         => html.Append("<tr><td>").Append(E(Target(check.Target))).Append("</td><td>").Append(E(by)).Append("</td>")
             .Append(Num(Inv($"{m.Auc:0.000}"))).Append(Num(Inv($"{m.AveragePrecision:0.000}"))).Append(Num(Inv($"{m.LogLoss:0.000}")))
             .Append(Num(Inv($"{m.Brier:0.000}"))).Append(Num(Inv($"{m.ExpectedCalibrationError:0.000}"))).Append(Num(Inv($"{m.TopDecileLift:0.00}")))
-            .Append(Num(Inv($"{m.TopDecileCapture:0.000}"))).Append("</tr>\n");
+            .Append(Num(Inv($"{m.TopDecileCapture:0.000}")))
+            .Append(Num(active is null ? "-" : Inv($"{active.Auc:0.000}"))).Append(Num(active is null ? "-" : Inv($"{active.ExpectedCalibrationError:0.000}")))
+            .Append("</tr>\n");
 
     private static void Tracking(StringBuilder html, RunReport report)
     {
@@ -218,13 +240,14 @@ public static class RunReportHtml
         }
 
         Figure(html, ReportCharts.ModelVersions(report.Versions));
-        html.Append("<table>\n<thead><tr><th>version</th><th>registered (UTC)</th><th>in use</th><th class=\"n\">AUC</th><th class=\"n\">recency AUC</th><th class=\"n\">frequency AUC</th><th class=\"n\">ECE</th><th>gate</th></tr></thead>\n<tbody>\n");
+        html.Append("<table>\n<thead><tr><th>version</th><th>registered (UTC)</th><th>in use</th><th class=\"n\">AUC</th><th class=\"n\">recency AUC</th><th class=\"n\">frequency AUC</th><th class=\"n\">BG/NBD AUC</th><th class=\"n\">ECE</th><th>gate</th></tr></thead>\n<tbody>\n");
         foreach (var version in report.Versions)
         {
             var holdout = version.Metadata.Holdout;
             html.Append("<tr><td>").Append(E(version.Version)).Append("</td><td>").Append(E(Inv($"{version.RegisteredAt.UtcDateTime:yyyy-MM-dd HH:mm}"))).Append("</td><td>")
                 .Append(version.Promoted ? "yes" : "").Append("</td>")
                 .Append(Num(Inv($"{holdout.Model.Auc:0.000}"))).Append(Num(Inv($"{holdout.RecencyBaseline.Auc:0.000}"))).Append(Num(Inv($"{holdout.FrequencyBaseline.Auc:0.000}")))
+                .Append(Num(holdout.BetaGeoBaseline is { } betaGeo ? Inv($"{betaGeo.Auc:0.000}") : "-"))
                 .Append(Num(Inv($"{holdout.Model.ExpectedCalibrationError:0.000}"))).Append("<td>").Append(E(version.Decision.Reason)).Append("</td></tr>\n");
         }
 

@@ -81,24 +81,34 @@ public sealed class ModelRegistry(CrmTables tables, TimeProvider clock)
     }
 
     /// <summary>The promoted model, loaded once per version and process.</summary>
+    /// <exception cref="InvalidDataException">The promoted model's feature layout is not this build's.</exception>
     public async Task<(string Version, PropensityModel Model)?> LoadPromotedAsync(PropensityTarget target, CancellationToken cancellationToken)
     {
         var pointer = (await ReadPointerAsync(target, cancellationToken)).Pointer;
-        if (pointer is null)
-        {
-            return null;
-        }
+        return pointer is null ? null : (pointer.Version, await LoadAsync(target, pointer.Version, cancellationToken));
+    }
 
-        if (!_loaded.TryGetValue(pointer.Version, out var model))
+    /// <summary>The promoted version and the versions promoted before it, newest first, at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<string>> PromotedHistoryAsync(PropensityTarget target, int count, CancellationToken cancellationToken)
+    {
+        var pointer = (await ReadPointerAsync(target, cancellationToken)).Pointer;
+        return pointer is null ? [] : [.. new[] { pointer.Version }.Concat(pointer.Previous).Distinct(StringComparer.Ordinal).Take(count)];
+    }
+
+    /// <summary>One registered version, loaded once per version and process.</summary>
+    /// <exception cref="InvalidDataException">The model's feature layout is not this build's.</exception>
+    public async Task<PropensityModel> LoadAsync(PropensityTarget target, string version, CancellationToken cancellationToken)
+    {
+        if (!_loaded.TryGetValue(version, out var model))
         {
-            var metadata = await ReadMetadataAsync(target, pointer.Version, cancellationToken);
-            var zip = await tables.Models.GetBlobClient($"{TargetName(target)}/{pointer.Version}/model.zip").DownloadContentAsync(cancellationToken);
+            var metadata = await ReadMetadataAsync(target, version, cancellationToken);
+            var zip = await tables.Models.GetBlobClient($"{TargetName(target)}/{version}/model.zip").DownloadContentAsync(cancellationToken);
             using var stream = zip.Value.Content.ToStream();
             model = PropensityModelSerializer.Load(stream, metadata);
-            _loaded[pointer.Version] = model;
+            _loaded[version] = model;
         }
 
-        return (pointer.Version, model);
+        return model;
     }
 
     public async Task PromoteAsync(string version, CancellationToken cancellationToken)

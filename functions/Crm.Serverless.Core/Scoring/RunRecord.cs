@@ -18,6 +18,9 @@ public sealed record ClvFitSummary(
     int Customers, int RepeatCustomers, string TimeUnit, int HorizonMonths);
 
 /// <summary>What training did for one target in a run: the holdout metrics beside the baselines, and the gate's verdict.</summary>
+/// <param name="ScoringVersion">The model that scores this run; null when none beats BG/NBD, whose probabilities are then the scores.</param>
+/// <param name="BestRecentAuc">The best AUC of the last few promoted models on the same holdout, as the gate saw it.</param>
+/// <param name="Notes">What the gate could not compare (a model of another feature layout) and what scores instead.</param>
 public sealed record TrainingSummary(
     string Target,
     string? Version,
@@ -25,9 +28,23 @@ public sealed record TrainingSummary(
     string Decision,
     HoldoutEvaluation? Holdout,
     double? CurrentModelAuc,
-    string? ScoringVersion);
+    string? ScoringVersion,
+    double? BestRecentAuc = null,
+    IReadOnlyList<string>? Notes = null);
 
-/// <summary>A nightly run: what it was as of, what it trained and fitted, and how far its scoring fan-out got.</summary>
+/// <summary>What produced one target's probabilities in a run: a promoted model version, or the BG/NBD model.</summary>
+/// <param name="Version">The model version; null when the BG/NBD probabilities are the scores.</param>
+public sealed record ScoringSource(string Target, string? Version, string Description)
+{
+    public const string BetaGeo = "BG/NBD";
+
+    public bool IsBetaGeo => Version is null;
+}
+
+/// <summary>
+/// A nightly run: what it was as of, what it trained and fitted, what scored each target, what went wrong without
+/// stopping it (<see cref="Warnings"/>, e.g. a degenerate spend fit), and how far its scoring fan-out got.
+/// </summary>
 public sealed record RunRecord(
     string RunId,
     DateOnly AsOf,
@@ -39,4 +56,6 @@ public sealed record RunRecord(
     IReadOnlyList<TrainingSummary> Training,
     ClvFitSummary Clv,
     IReadOnlyList<SegmentSummary> Segments,
-    IReadOnlyDictionary<string, double> StepSeconds);
+    IReadOnlyDictionary<string, double> StepSeconds,
+    IReadOnlyList<ScoringSource>? Scorers = null,
+    IReadOnlyList<string>? Warnings = null);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Storage;
@@ -13,7 +14,11 @@ namespace Crm.Serverless.Core.Scoring;
 public sealed class RunStore(CrmTables tables, TimeProvider clock)
 {
     private const string RunsPartition = "runs";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // A metric on a one-class holdout slice is NaN; it must be stored as such, not fail the run.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public string NewRunId() => "r" + (DateTime.MaxValue.Ticks - clock.GetUtcNow().UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 
@@ -88,6 +93,8 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         ["ClvJson"] = JsonSerializer.Serialize(run.Clv, Json),
         ["SegmentsJson"] = JsonSerializer.Serialize(run.Segments, Json),
         ["StepSecondsJson"] = JsonSerializer.Serialize(run.StepSeconds, Json),
+        ["ScorersJson"] = JsonSerializer.Serialize(run.Scorers ?? [], Json),
+        ["WarningsJson"] = JsonSerializer.Serialize(run.Warnings ?? [], Json),
     };
 
     private static RunRecord FromEntity(TableEntity row) => new(
@@ -101,5 +108,7 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         JsonSerializer.Deserialize<List<TrainingSummary>>(row.GetString("TrainingJson"), Json)!,
         JsonSerializer.Deserialize<ClvFitSummary>(row.GetString("ClvJson"), Json)!,
         JsonSerializer.Deserialize<List<SegmentSummary>>(row.GetString("SegmentsJson"), Json)!,
-        JsonSerializer.Deserialize<Dictionary<string, double>>(row.GetString("StepSecondsJson"), Json)!);
+        JsonSerializer.Deserialize<Dictionary<string, double>>(row.GetString("StepSecondsJson"), Json)!,
+        row.GetString("ScorersJson") is { } scorers ? JsonSerializer.Deserialize<List<ScoringSource>>(scorers, Json) : null,
+        row.GetString("WarningsJson") is { } warnings ? JsonSerializer.Deserialize<List<string>>(warnings, Json) : null);
 }

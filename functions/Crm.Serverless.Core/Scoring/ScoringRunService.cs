@@ -20,6 +20,7 @@ public sealed class ScoringRunService(
     ModelRegistry registry,
     ClvService clv,
     IOptions<ClvOptions> clvOptions,
+    IOptions<PropensityOptions> propensityOptions,
     IOptions<NightlyOptions> options,
     RunStore runs,
     CrmTables tables,
@@ -41,10 +42,11 @@ public sealed class ScoringRunService(
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(histories);
+        ArgumentNullException.ThrowIfNull(training);
         var runId = runs.NewRunId();
-        var churn = await registry.LoadPromotedAsync(PropensityTarget.Churn, cancellationToken);
-        var purchase = await registry.LoadPromotedAsync(PropensityTarget.Purchase, cancellationToken);
-        var (scores, model) = Score(histories, table, asOf, runId, churn?.Model, purchase?.Model, stepSeconds);
+        var (churn, churnSource) = await ModelInUseAsync(PropensityTarget.Churn, training, cancellationToken);
+        var (purchase, purchaseSource) = await ModelInUseAsync(PropensityTarget.Purchase, training, cancellationToken);
+        var (scores, model) = Score(histories, table, asOf, runId, churn, purchase, stepSeconds);
 
         var stopwatch = Stopwatch.StartNew();
         // Every shard gets a blob, empty or not, so a missing one means a failed hand-off, never "no customers".
@@ -67,7 +69,9 @@ public sealed class ScoringRunService(
             training,
             Summarise(model),
             Summarise(scores),
-            stepSeconds);
+            stepSeconds,
+            [churnSource, purchaseSource],
+            model.Spend.Warning is { } warning ? [warning] : []);
         await runs.CreateAsync(run, cancellationToken);
         return run;
     }
@@ -98,17 +102,33 @@ public sealed class ScoringRunService(
 
         var model = clv.Fit(summaries);
         var clvScores = clv.Score(model, summaries);
-        var segments = CustomerSegmenter.Segment(summaries, clvScores);
         stepSeconds["clvAndSegments"] = stopwatch.Elapsed.TotalSeconds;
 
         stopwatch.Restart();
+        var windows = propensityOptions.Value;
         var explanations = churn is { } c
             ? PropensityScorer.Explain(c, table, endOfDay, topFactors: options.Value.ExplanationFactors).ToDictionary(e => e.CustomerId, StringComparer.Ordinal)
             : [];
-        var purchaseProbabilities = purchase is { } p
-            ? PropensityScorer.Score(p, table, endOfDay).ToDictionary(s => s.CustomerId, s => (double)s.Probability, StringComparer.Ordinal)
-            : [];
+        var churnProbabilities = churn is null
+            ? Probabilities(PropensityScorer.ScoreBetaGeo(table, endOfDay, PropensityTarget.Churn, windows.ChurnWindowDays))
+            : explanations.ToDictionary(e => e.Key, e => (double)e.Value.Probability, StringComparer.Ordinal);
+        var purchaseProbabilities = Probabilities(purchase is { } p
+            ? PropensityScorer.Score(p, table, endOfDay)
+            : PropensityScorer.ScoreBetaGeo(table, endOfDay, PropensityTarget.Purchase, windows.PurchaseWindowDays));
         stepSeconds["propensityScoring"] = stopwatch.Elapsed.TotalSeconds;
+
+        stopwatch.Restart();
+
+        // Every summarised customer has a feature row at the same date; the CLV model's own closed form covers any gap.
+        var noPurchase = model.ProbabilityNoPurchase(summaries, windows.ChurnWindowDays / model.TimeUnit.Days());
+        var churnOf = new double[summaries.Count];
+        for (var i = 0; i < churnOf.Length; i++)
+        {
+            churnOf[i] = churnProbabilities.TryGetValue(summaries.CustomerIds[i], out var probability) ? probability : noPurchase[i];
+        }
+
+        var segments = CustomerSegmenter.Segment(summaries, clvScores, churnOf);
+        stepSeconds["clvAndSegments"] += stopwatch.Elapsed.TotalSeconds;
 
         var scores = new CustomerScore[summaries.Count];
         for (var i = 0; i < scores.Length; i++)
@@ -116,12 +136,12 @@ public sealed class ScoringRunService(
             var id = summaries.CustomerIds[i];
             var value = clvScores[i];
             var segment = segments[i];
-            double? churnProbability = explanations.TryGetValue(id, out var explanation) ? explanation.Probability : null;
+            var explanation = explanations.GetValueOrDefault(id);
             scores[i] = new CustomerScore(
                 id,
                 runId,
                 asOf,
-                churnProbability,
+                churnOf[i],
                 purchaseProbabilities.TryGetValue(id, out var buy) ? buy : null,
                 explanation is null ? [] : [.. explanation.TopFactors.Select(f => new ScoreFactor(f.ReadableName, f.Value, f.Contribution))],
                 value.ProbabilityAlive,
@@ -134,11 +154,39 @@ public sealed class ScoringRunService(
                 segment.Rfm.Monetary,
                 segment.Segment.Slug(),
                 segment.Value.ToString(),
-                (churnProbability is { } probability ? ChurnRisk.Tier(probability) : segment.ChurnRisk).ToString());
+                segment.ChurnRisk.ToString());
         }
 
         return (scores, model);
     }
+
+    /// <summary>
+    /// The model that scores a target in this run, or null for the BG/NBD probabilities: when tonight's training found
+    /// no model that beats BG/NBD, or the promoted model was trained on another feature layout (retrain to replace it).
+    /// </summary>
+    private async Task<(PropensityModel? Model, ScoringSource Source)> ModelInUseAsync(
+        PropensityTarget target, IReadOnlyList<TrainingSummary> training, CancellationToken cancellationToken)
+    {
+        var name = ModelRegistry.TargetName(target);
+        if (training.FirstOrDefault(t => t.Target == name) is { ScoringVersion: null })
+        {
+            return (null, new ScoringSource(name, null, "BG/NBD probabilities: no model that beats the BG/NBD baseline on tonight's holdout is available."));
+        }
+
+        try
+        {
+            return await registry.LoadPromotedAsync(target, cancellationToken) is { } promoted
+                ? (promoted.Model, new ScoringSource(name, promoted.Version, $"model {promoted.Version}"))
+                : (null, new ScoringSource(name, null, "BG/NBD probabilities: no model is promoted yet."));
+        }
+        catch (InvalidDataException)
+        {
+            return (null, new ScoringSource(name, null, "BG/NBD probabilities: the promoted model was trained on another feature layout; retrain."));
+        }
+    }
+
+    private static Dictionary<string, double> Probabilities(IReadOnlyList<CustomerPropensity> scores)
+        => scores.ToDictionary(s => s.CustomerId, s => (double)s.Probability, StringComparer.Ordinal);
 
     /// <summary>"As of D" means D's purchases are in: the models' cut-off instant is the end of that day.</summary>
     public static DateTime AsOfEnd(DateOnly asOf) => asOf.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);

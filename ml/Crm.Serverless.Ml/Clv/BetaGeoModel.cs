@@ -76,6 +76,19 @@ public sealed class BetaGeoModel
     }
 
     /// <summary>
+    /// P(no purchase in (T, T + t] | x, t_x, T) = (1 - P(alive)) + P(alive) ((alpha + T) / (alpha + T + t))^(r + x):
+    /// a customer who has dropped out buys nothing, and a living one's rate has posterior Gamma(r + x, alpha + T).
+    /// Its complement is the BG/NBD model's purchase probability for the window.
+    /// </summary>
+    public double ProbabilityNoPurchase(double t, int x, double recency, double age)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        var (r, alpha, _, _) = Parameters;
+        var alive = ProbabilityAlive(x, recency, age);
+        return (1 - alive) + (alive * Math.Exp((r + x) * Math.Log((alpha + age) / (alpha + age + t))));
+    }
+
+    /// <summary>
     /// Time after T by which the customer has made another purchase with probability <paramref name="probability"/>,
     /// or null when that probability is never reached (P(alive) too low).
     /// </summary>

@@ -61,6 +61,20 @@ public sealed class ClvModel
         return result;
     }
 
+    /// <summary>P(no purchase in the next <paramref name="t"/> time units) per customer, in summary order.</summary>
+    public double[] ProbabilityNoPurchase(CustomerSummaries summaries, double t)
+    {
+        RequireSameUnit(summaries);
+        var model = Purchases.Model;
+        var result = new double[summaries.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = model.ProbabilityNoPurchase(t, summaries.Frequency[i], summaries.Recency[i], summaries.Age[i]);
+        }
+
+        return result;
+    }
+
     /// <summary>Scores every customer as of the summaries' calibration end.</summary>
     public ClvScores Score(
         CustomerSummaries summaries,
@@ -84,7 +98,6 @@ public sealed class ClvModel
         var spend = new double[count];
         var clv = new double[count];
         var next = new DateTime?[count];
-        var spendModel = Spend.Model;
         var x = summaries.Frequency;
         var monetary = summaries.MonetaryValue;
         var daysPerUnit = TimeUnit.Days();
@@ -93,7 +106,7 @@ public sealed class ClvModel
             var prediction = perPattern[patterns.PatternOf[i]];
             alive[i] = prediction.ProbabilityAlive;
             purchases[i] = prediction.HorizonPurchases;
-            spend[i] = spendModel.ConditionalExpectedAverageSpend(x[i], monetary[i]);
+            spend[i] = Spend.ExpectedAverageSpend(x[i], monetary[i]);
             clv[i] = prediction.DiscountedPurchases * spend[i];
             next[i] = prediction.TimeToNextPurchase is { } w && w * daysPerUnit <= MaxNextPurchaseDays
                 ? summaries.CalibrationEndUtc.AddDays(Math.Max(1, Math.Ceiling(w * daysPerUnit)))

@@ -11,7 +11,7 @@ public sealed class GammaGammaModel
 {
     public GammaGammaModel(GammaGammaParameters parameters)
     {
-        if (!(parameters.P > 0 && parameters.Q > 1 && parameters.Gamma > 0))
+        if (!IsValid(parameters))
         {
             // q <= 1 means the population mean spend p gamma / (q - 1) does not exist.
             throw new ArgumentOutOfRangeException(nameof(parameters), parameters, "Need p > 0, q > 1, gamma > 0.");
@@ -21,6 +21,10 @@ public sealed class GammaGammaModel
     }
 
     public GammaGammaParameters Parameters { get; }
+
+    /// <summary>p &gt; 0, q &gt; 1, gamma &gt; 0: the parameters describe a population with a mean spend.</summary>
+    public static bool IsValid(GammaGammaParameters parameters)
+        => parameters.P > 0 && parameters.Q > 1 && parameters.Gamma > 0;
 
     /// <summary>E[Z]: the mean transaction value of a customer we know nothing about.</summary>
     public double PopulationMeanSpend => Parameters.P * Parameters.Gamma / (Parameters.Q - 1);

@@ -9,7 +9,7 @@ public sealed record FeatureDefinition(string Name, string ReadableName);
 /// </summary>
 public static class CustomerFeatures
 {
-    public const int Count = 17;
+    public const int Count = 20;
 
     internal const int RecencyDays = 0;
     internal const int PurchaseDays = 1;
@@ -28,6 +28,9 @@ public static class CustomerFeatures
     internal const int ActivityTrend = 14;
     internal const int SpendLast90Days = 15;
     internal const int PurchaseDaysPer30Days = 16;
+    internal const int BetaGeoProbabilityAlive = 17;
+    internal const int BetaGeoExpectedPurchases = 18;
+    internal const int BetaGeoNoPurchaseProbability = 19;
 
     public static IReadOnlyList<FeatureDefinition> Definitions { get; } =
     [
@@ -48,6 +51,11 @@ public static class CustomerFeatures
         new("ActivityTrend", "Last 90 days' purchases compared with the 90 days before"),
         new("SpendLast90Days", "Spend in the last 90 days"),
         new("PurchaseDaysPer30Days", "Purchase days per 30 days as a customer"),
+
+        // From the BG/NBD model fitted on everyone's purchases up to the row's date (CutoffBetaGeo), for the model's label window.
+        new("BetaGeoProbabilityAlive", "Chance the customer is still active (BG/NBD)"),
+        new("BetaGeoExpectedPurchases", "Purchases the BG/NBD model expects in the window"),
+        new("BetaGeoNoPurchaseProbability", "BG/NBD chance of no purchase in the window"),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Definitions.Select(d => d.Name)];

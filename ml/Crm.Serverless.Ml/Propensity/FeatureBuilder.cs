@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Crm.Serverless.Ml.Clv;
 
 namespace Crm.Serverless.Ml.Propensity;
 
@@ -15,12 +16,14 @@ public static class FeatureBuilder
     // Gap features are undefined for one-purchase-day customers; a negative value lets trees split them off.
     private const float NoGap = -1f;
 
-    public static FeatureRows Build(PurchaseTable table, DateTime asOfUtc) => Build(table, asOfUtc, customerMask: null);
+    /// <param name="windowDays">The label window of the model the rows are for: the BG/NBD features look that far ahead.</param>
+    public static FeatureRows Build(PurchaseTable table, DateTime asOfUtc, int windowDays) => Build(table, asOfUtc, windowDays, customerMask: null);
 
     /// <param name="customerMask">When given, only customers whose entry is true get a row (training subsamples).</param>
-    internal static FeatureRows Build(PurchaseTable table, DateTime asOfUtc, bool[]? customerMask)
+    internal static FeatureRows Build(PurchaseTable table, DateTime asOfUtc, int windowDays, bool[]? customerMask)
     {
         ArgumentNullException.ThrowIfNull(table);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowDays, 1);
         var asOfTicks = asOfUtc.Ticks;
         var offsets = table.Offsets;
         var ticks = table.Ticks;
@@ -37,15 +40,53 @@ public static class FeatureBuilder
 
         var customers = known.ToArray();
         var values = new float[customers.Length * CustomerFeatures.Count];
+        var betaGeo = customers.Length == 0 ? null : CutoffBetaGeo.Fit(table, asOfTicks);
+        var window = windowDays / CutoffBetaGeo.Unit.Days();
         Parallel.ForEach(Partitioner.Create(0, customers.Length, 8192), range =>
         {
             for (var row = range.Item1; row < range.Item2; row++)
             {
-                Fill(table, customers[row], asOfTicks, values.AsSpan(row * CustomerFeatures.Count, CustomerFeatures.Count));
+                var features = values.AsSpan(row * CustomerFeatures.Count, CustomerFeatures.Count);
+                Fill(table, customers[row], asOfTicks, features);
+                FillBetaGeo(table, customers[row], asOfTicks, betaGeo, window, features);
             }
         });
 
         return new FeatureRows(asOfUtc, customers, values);
+    }
+
+    /// <summary>
+    /// P(alive), expected purchases and P(no purchase) in the window from the BG/NBD model fitted as of the same date,
+    /// with (x, t_x, T) counted in whole days as the CLV summaries count them.
+    /// </summary>
+    private static void FillBetaGeo(PurchaseTable table, int customer, long asOfTicks, BetaGeoModel? model, double window, Span<float> features)
+    {
+        if (model is null)
+        {
+            features[CustomerFeatures.BetaGeoProbabilityAlive] = NoGap;
+            features[CustomerFeatures.BetaGeoExpectedPurchases] = NoGap;
+            features[CustomerFeatures.BetaGeoNoPurchaseProbability] = NoGap;
+            return;
+        }
+
+        var daysPerUnit = CutoffBetaGeo.Unit.Days();
+        var firstDay = table.Ticks[table.Offsets[customer]] / TimeSpan.TicksPerDay;
+        var lastDay = table.Ticks[table.EndOnOrBefore(customer, asOfTicks) - 1] / TimeSpan.TicksPerDay;
+        var x = (int)features[CustomerFeatures.PurchaseDays] - 1;
+        var recency = (lastDay - firstDay) / daysPerUnit;
+        var age = ((asOfTicks / TimeSpan.TicksPerDay) - firstDay) / daysPerUnit;
+        features[CustomerFeatures.BetaGeoProbabilityAlive] = (float)model.ProbabilityAlive(x, recency, age);
+        try
+        {
+            features[CustomerFeatures.BetaGeoExpectedPurchases] = (float)model.ConditionalExpectedPurchases(window, x, recency, age);
+        }
+        catch (ArithmeticException)
+        {
+            // The series behind E[Y(t)] did not converge for this history: leave the feature missing, as for no fit.
+            features[CustomerFeatures.BetaGeoExpectedPurchases] = NoGap;
+        }
+
+        features[CustomerFeatures.BetaGeoNoPurchaseProbability] = (float)model.ProbabilityNoPurchase(window, x, recency, age);
     }
 
     private static void Fill(PurchaseTable table, int customer, long asOfTicks, Span<float> features)

@@ -58,7 +58,7 @@ public sealed class LabelledRows
         var parts = new List<(FeatureRows Rows, bool[] Labels)>();
         foreach (var cutoff in cutoffsUtc.Order())
         {
-            var rows = FeatureBuilder.Build(table, cutoff, customerMask);
+            var rows = FeatureBuilder.Build(table, cutoff, windowDays, customerMask);
             if (rows.Count > 0)
             {
                 parts.Add((rows, PropensityLabeler.Label(table, rows, target, windowDays)));

@@ -53,6 +53,17 @@ public sealed record PropensityOptions
     [Range(0.0, 1.0)]
     public double PromotionAucTolerance { get; set; } = 0.01;
 
+    /// <summary>A candidate's holdout ECE may exceed the BG/NBD baseline's by at most this much and still be promoted.</summary>
+    [Range(0.0, 1.0)]
+    public double PromotionEceTolerance { get; set; } = 0.01;
+
+    /// <summary>
+    /// How many of the last promoted versions a candidate is compared with on the new holdout (within
+    /// <see cref="PromotionAucTolerance"/> of the best of them), so the AUC cannot slide by the tolerance every night.
+    /// </summary>
+    [Range(0, 100)]
+    public int PromotionHistory { get; set; } = 5;
+
     /// <summary>No candidate below this holdout AUC is promoted, whatever the baselines scored.</summary>
     [Range(0.5, 1.0)]
     public double MinimumPromotableAuc { get; set; } = 0.55;

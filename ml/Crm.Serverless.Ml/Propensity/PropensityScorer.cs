@@ -20,12 +20,30 @@ public static class PropensityScorer
     public static IReadOnlyList<CustomerPropensity> Score(PropensityModel model, PurchaseTable table, DateTime asOfUtc)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var rows = FeatureBuilder.Build(table, asOfUtc);
+        var rows = FeatureBuilder.Build(table, asOfUtc, model.Metadata.LabelWindowDays);
         var probabilities = Predict(model.Transformer, rows.Values, rows.Count);
         var scores = new CustomerPropensity[rows.Count];
         for (var row = 0; row < rows.Count; row++)
         {
             scores[row] = new CustomerPropensity(table.CustomerId(rows.CustomerIndex(row)), probabilities[row]);
+        }
+
+        return scores;
+    }
+
+    /// <summary>
+    /// The BG/NBD model's probability of the target for every known customer, fitted on the purchases up to the date:
+    /// the scores when no trained model has beaten it.
+    /// </summary>
+    public static IReadOnlyList<CustomerPropensity> ScoreBetaGeo(PurchaseTable table, DateTime asOfUtc, PropensityTarget target, int labelWindowDays)
+    {
+        var rows = FeatureBuilder.Build(table, asOfUtc, labelWindowDays);
+        var scores = new CustomerPropensity[rows.Count];
+        for (var row = 0; row < rows.Count; row++)
+        {
+            scores[row] = new CustomerPropensity(
+                table.CustomerId(rows.CustomerIndex(row)),
+                HoldoutEvaluation.BetaGeoProbability(rows.Value(row, CustomerFeatures.BetaGeoNoPurchaseProbability), target));
         }
 
         return scores;
@@ -40,7 +58,7 @@ public static class PropensityScorer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(topFactors, 1);
-        var rows = FeatureBuilder.Build(table, asOfUtc);
+        var rows = FeatureBuilder.Build(table, asOfUtc, model.Metadata.LabelWindowDays);
         var wanted = customerIds is null ? null : new HashSet<string>(customerIds, StringComparer.Ordinal);
         var selected = new List<int>();
         for (var row = 0; row < rows.Count; row++)
@@ -81,7 +99,14 @@ public static class PropensityScorer
     public static BinaryMetrics Evaluate(PropensityModel model, PurchaseTable table, DateTime holdoutCutoffUtc, int labelWindowDays)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var holdout = LabelledRows.Build(table, [holdoutCutoffUtc], model.Target, labelWindowDays);
+        return Evaluate(model, LabelledRows.Build(table, [holdoutCutoffUtc], model.Target, labelWindowDays));
+    }
+
+    /// <summary>Metrics of <paramref name="model"/> on already built holdout rows (several models, one build).</summary>
+    public static BinaryMetrics Evaluate(PropensityModel model, LabelledRows holdout)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(holdout);
         return BinaryMetrics.Compute(Predict(model.Transformer, holdout.Features, holdout.Count), holdout.Labels);
     }
 

@@ -7,7 +7,7 @@ namespace Crm.Serverless.Ml.Propensity;
 
 /// <summary>
 /// Trains a churn or purchase model as of a date on time-split cut-offs (see <see cref="CutoffSchedule"/>):
-/// FastTree on the older training cut-offs, a calibrator on the newest one, metrics and baselines on the holdout.
+/// FastTree on the older training cut-offs, a calibrator on the newest one, metrics and the three baselines on the holdout.
 /// </summary>
 public sealed class PropensityTrainer
 {
@@ -65,13 +65,7 @@ public sealed class PropensityTrainer
         var frequency = LogisticBaseline.Fit(baselineRows, CustomerFeatures.PurchaseDays);
         var holdout = split.Holdout;
         var probabilities = PropensityScorer.Predict(chain, holdout.Features, holdout.Count);
-        var evaluation = new HoldoutEvaluation(
-            split.Schedule.HoldoutCutoffUtc,
-            holdout.Count,
-            holdout.Count == 0 ? double.NaN : (double)holdout.Labels.Count(l => l) / holdout.Count,
-            BinaryMetrics.Compute(probabilities, holdout.Labels),
-            BinaryMetrics.Compute(Baseline(recency, holdout, CustomerFeatures.RecencyDays), holdout.Labels),
-            BinaryMetrics.Compute(Baseline(frequency, holdout, CustomerFeatures.PurchaseDays), holdout.Labels));
+        var evaluation = HoldoutEvaluation.Compute(holdout, split.Target, split.Schedule.HoldoutCutoffUtc, probabilities, recency, frequency);
 
         var metadata = new PropensityModelMetadata
         {
@@ -98,16 +92,5 @@ public sealed class PropensityTrainer
         };
 
         return new PropensityModel(chain, trainView.Schema, metadata);
-    }
-
-    private static float[] Baseline(LogisticBaseline baseline, LabelledRows rows, int feature)
-    {
-        var probabilities = new float[rows.Count];
-        for (var row = 0; row < rows.Count; row++)
-        {
-            probabilities[row] = baseline.Predict(rows.Value(row, feature));
-        }
-
-        return probabilities;
     }
 }

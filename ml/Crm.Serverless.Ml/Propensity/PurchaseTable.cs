@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Data;
 
 namespace Crm.Serverless.Ml.Propensity;
@@ -29,6 +31,9 @@ public sealed class PurchaseTable
     internal long[] Ticks { get; }
 
     internal double[] Amounts { get; }
+
+    /// <summary>BG/NBD fits by cut-off ticks (<see cref="CutoffBetaGeo"/>); the purchases never change, so neither do they.</summary>
+    internal ConcurrentDictionary<long, BetaGeoModel?> BetaGeoFits { get; } = new();
 
     public string CustomerId(int customerIndex) => CustomerIds[customerIndex];
 

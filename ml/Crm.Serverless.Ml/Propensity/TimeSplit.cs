@@ -1,8 +1,9 @@
 namespace Crm.Serverless.Ml.Propensity;
 
 /// <summary>
-/// The labelled rows of one training run, split by time: trees learn from the older training cut-offs, the calibrator
-/// from the newest training cut-off, and the holdout is the cut-off whose label window ends at the as-of date.
+/// The labelled rows of one training run, split by time: the calibrator learns from the newest training cut-off, the
+/// trees from the older cut-offs whose label windows end by it (no label day is shared), and the holdout is the
+/// cut-off whose label window ends at the as-of date.
 /// </summary>
 internal sealed record TimeSplit(
     PropensityTarget Target,
@@ -26,11 +27,15 @@ internal sealed record TimeSplit(
                 $"No training cut-off on or before {schedule.TrainingCutoffsUtc[0]:yyyy-MM-dd} has any customer; the history is too short for a {schedule.LabelWindowDays}-day label as of {asOfUtc:yyyy-MM-dd}.");
         }
 
-        // With a single usable cut-off there is nothing to hold back, so the trees keep their built-in calibration.
-        var holdBack = options.Calibration != ProbabilityCalibration.BuiltIn && usable.Count >= 2;
+        // The calibrator learns on the newest cut-off, and the trees only on cut-offs whose label window ends by then:
+        // with a 90-day window and 30-day steps the two cut-offs before it would share 60 days of labels with it, and
+        // a calibrator fitted on outcomes the trees already saw would inherit their over-confidence. With no such
+        // cut-off left there is nothing to hold back, so the trees keep their built-in calibration.
         var window = schedule.LabelWindowDays;
-        var sample = SampleCustomers(table.CustomerCount, usable.Count, options.MaximumTrainingRows, options.Seed);
-        var trees = LabelledRows.Build(table, holdBack ? usable.Skip(1) : usable, target, window, sample);
+        List<DateTime> treeCutoffs = usable.Count < 2 ? [] : usable.Where(c => c.AddDays(window) <= usable[0]).ToList();
+        var holdBack = options.Calibration != ProbabilityCalibration.BuiltIn && treeCutoffs.Count > 0;
+        var sample = SampleCustomers(table.CustomerCount, holdBack ? treeCutoffs.Count + 1 : usable.Count, options.MaximumTrainingRows, options.Seed);
+        var trees = LabelledRows.Build(table, holdBack ? treeCutoffs : usable, target, window, sample);
         var calibration = holdBack ? LabelledRows.Build(table, [usable[0]], target, window, sample) : null;
         var holdout = LabelledRows.Build(table, [schedule.HoldoutCutoffUtc], target, window);
         return new TimeSplit(target, schedule, trees, calibration, options.Calibration, holdout);

@@ -8,8 +8,9 @@ public enum ChurnRiskTier
 }
 
 /// <summary>
-/// Churn risk from a churn probability (for the CLV model, 1 - P(alive)): below 0.3 Low, below 0.7 Medium,
-/// otherwise High. Fixed probabilities rather than population shares, so a shop where everyone is leaving says so.
+/// Churn risk from the probability of no purchase in the churn window (the promoted churn model's, or the BG/NBD
+/// model's when no model has beaten it: the same quantity either way): below 0.3 Low, below 0.7 Medium, otherwise
+/// High. Fixed probabilities rather than population shares, so a shop where everyone is leaving says so.
 /// </summary>
 public static class ChurnRisk
 {

@@ -10,11 +10,12 @@ namespace Crm.Serverless.Ml.Segmentation;
 /// </summary>
 public static class RfmSegmentTable
 {
-    // Rows R = 5 (most recent) down to 1; columns FM = 1..5.
+    // Rows R = 5 (most recent) down to 1; columns FM = 1..5. (4, 4) is Loyal rather than Champion: with it, Champions
+    // held over a quarter of CDNOW and of a frequent-buyer shop, and a name that a quarter of the base earns says little.
     private static readonly RfmSegment[,] Grid =
     {
         { RfmSegment.NewCustomers, RfmSegment.PotentialLoyalists, RfmSegment.PotentialLoyalists, RfmSegment.Champions, RfmSegment.Champions },
-        { RfmSegment.Promising, RfmSegment.PotentialLoyalists, RfmSegment.LoyalCustomers, RfmSegment.Champions, RfmSegment.Champions },
+        { RfmSegment.Promising, RfmSegment.PotentialLoyalists, RfmSegment.LoyalCustomers, RfmSegment.LoyalCustomers, RfmSegment.Champions },
         { RfmSegment.AboutToSleep, RfmSegment.NeedAttention, RfmSegment.NeedAttention, RfmSegment.LoyalCustomers, RfmSegment.LoyalCustomers },
         { RfmSegment.Hibernating, RfmSegment.AboutToSleep, RfmSegment.AtRisk, RfmSegment.AtRisk, RfmSegment.AtRisk },
         { RfmSegment.Lost, RfmSegment.Hibernating, RfmSegment.AtRisk, RfmSegment.CantLoseThem, RfmSegment.CantLoseThem },

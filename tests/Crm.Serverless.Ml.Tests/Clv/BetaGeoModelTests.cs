@@ -14,6 +14,26 @@ public class BetaGeoModelTests
         Assert.Equal(1.226, Cdnow.ConditionalExpectedPurchases(39, 2, 30.43, 38.86), 0.0005);
     }
 
+    [Fact]
+    public void ProbabilityNoPurchase_HardieSpreadsheetCustomer_MatchesHandComputedValue()
+    {
+        // x = 2, t_x = 30.43, T = 38.86, the next 4 weeks, worked by hand:
+        //   odds of having dropped out = a / (b + x - 1) * ((alpha + T) / (alpha + t_x))^(r + x)
+        //     = 0.7929 / 3.4259 * (43.2736 / 34.8436)^2.2426 = 0.23144 * 1.62566 = 0.37625, so P(alive) = 1 / 1.37625 = 0.72661;
+        //   a living customer buys nothing in 4 weeks with ((alpha + T) / (alpha + T + 4))^(r + x) = (43.2736 / 47.2736)^2.2426 = 0.82015;
+        //   P(no purchase) = (1 - 0.72661) + 0.72661 * 0.82015 = 0.27339 + 0.59593 = 0.86932.
+        Assert.Equal(0.72661, Cdnow.ProbabilityAlive(2, 30.43, 38.86), 0.00001);
+        Assert.Equal(0.86932, Cdnow.ProbabilityNoPurchase(4, 2, 30.43, 38.86), 0.00001);
+    }
+
+    [Fact]
+    public void ProbabilityNoPurchase_OneOffBuyer_IsTheGammaPosteriorSurvivalAlone()
+    {
+        // No repeat purchase: P(alive) = 1 and P(no purchase in 13 weeks) = (43.2736 / 56.2736)^0.2426 = 0.93826.
+        Assert.Equal(0.93826, Cdnow.ProbabilityNoPurchase(13, 0, 0, 38.86), 0.00001);
+        Assert.Equal(1.0, Cdnow.ProbabilityNoPurchase(0, 2, 30.43, 38.86), 12);
+    }
+
     [Theory]
     [InlineData(0.1429, 0.0078)]
     [InlineData(1.0, 0.0532)]

@@ -122,7 +122,7 @@ public class CdnowFitTests(ITestOutputHelper output)
         var model = ClvModel.Fit(summaries);
         var customer = summaries[0];
         var purchases = model.Purchases.Model;
-        var spend = model.Spend.Model.ConditionalExpectedAverageSpend(customer.Frequency, customer.MonetaryValue);
+        var spend = model.Spend.Model!.ConditionalExpectedAverageSpend(customer.Frequency, customer.MonetaryValue);
         var month = ClvTimeUnit.Weeks.PerMonth();
         var expected = 0.0;
         for (var i = 1; i <= 12; i++)

@@ -40,7 +40,7 @@ public class SimulatedShopTests(ITestOutputHelper output)
         Assert.Equal(Shop.Q, fit.Parameters.Q, Shop.Q * 0.15);
         Assert.Equal(Shop.Gamma, fit.Parameters.Gamma, Shop.Gamma * 0.15);
         var trueMean = Shop.P * Shop.Gamma / (Shop.Q - 1);
-        Assert.Equal(trueMean, fit.Model.PopulationMeanSpend, trueMean * 0.03);
+        Assert.Equal(trueMean, fit.Model!.PopulationMeanSpend, trueMean * 0.03);
     }
 
     [Fact]

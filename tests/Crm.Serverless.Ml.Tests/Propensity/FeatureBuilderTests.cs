@@ -15,7 +15,7 @@ public class FeatureBuilderTests
         var table = PurchaseTable.From([Customer("c1",
             (Day(2024, 1, 1), 10), (Day(2024, 3, 1), 20), (Day(2024, 3, 1).AddHours(5), 30), (Day(2024, 5, 31), 40), (Day(2024, 6, 20), 50))]);
 
-        var rows = FeatureBuilder.Build(table, AsOf);
+        var rows = FeatureBuilder.Build(table, AsOf, windowDays: 30);
 
         Assert.Equal(1, rows.Count);
         float F(string name) => rows.Value(0, IndexOf(name));
@@ -43,7 +43,7 @@ public class FeatureBuilderTests
     {
         var table = PurchaseTable.From([Customer("c1", (Day(2024, 6, 1), 10), (Day(2024, 6, 1).AddHours(1), 10))]);
 
-        var rows = FeatureBuilder.Build(table, AsOf);
+        var rows = FeatureBuilder.Build(table, AsOf, windowDays: 30);
 
         Assert.Equal(1f, rows.Value(0, IndexOf("PurchaseDays")));
         Assert.Equal(-1f, rows.Value(0, IndexOf("MeanGapDays")));
@@ -57,8 +57,8 @@ public class FeatureBuilderTests
         var history = new[] { (Day(2024, 1, 1), 10.0), (Day(2024, 6, 30), 20.0) };
         var withFuture = history.Append((Day(2024, 7, 1), 999.0)).Append((Day(2025, 1, 1), 999.0)).ToArray();
 
-        var before = FeatureBuilder.Build(PurchaseTable.From([Customer("c1", history)]), AsOf);
-        var after = FeatureBuilder.Build(PurchaseTable.From([Customer("c1", withFuture)]), AsOf);
+        var before = FeatureBuilder.Build(PurchaseTable.From([Customer("c1", history)]), AsOf, windowDays: 30);
+        var after = FeatureBuilder.Build(PurchaseTable.From([Customer("c1", withFuture)]), AsOf, windowDays: 30);
 
         Assert.Equal(0f, before.Value(0, IndexOf("RecencyDays")));
         Assert.Equal(before.Row(0).ToArray(), after.Row(0).ToArray());
@@ -72,7 +72,7 @@ public class FeatureBuilderTests
             Customer("new", (Day(2024, 7, 1), 10)),
         ]);
 
-        var rows = FeatureBuilder.Build(table, AsOf);
+        var rows = FeatureBuilder.Build(table, AsOf, windowDays: 30);
 
         Assert.Equal(1, rows.Count);
         Assert.Equal("old", table.CustomerId(rows.CustomerIndex(0)));

@@ -54,7 +54,7 @@ public class LabelAndScheduleTests
 
     private static Dictionary<string, bool> Labels(PurchaseTable table, PropensityTarget target, int windowDays)
     {
-        var rows = FeatureBuilder.Build(table, Cutoff);
+        var rows = FeatureBuilder.Build(table, Cutoff, windowDays: 30);
         var labels = PropensityLabeler.Label(table, rows, target, windowDays);
         return Enumerable.Range(0, rows.Count).ToDictionary(r => table.CustomerId(rows.CustomerIndex(r)), r => labels[r]);
     }

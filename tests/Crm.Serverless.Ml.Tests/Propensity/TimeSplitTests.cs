@@ -21,6 +21,26 @@ public class TimeSplitTests
         Assert.Equal(3 * 1000, split.Trees.Count);
     }
 
+    [Theory]
+    [InlineData(PropensityTarget.Churn)]
+    [InlineData(PropensityTarget.Purchase)]
+    public void Create_CalibrationLabelWindow_SharesNoDayWithAnyTreeRowsLabelWindow(PropensityTarget target)
+    {
+        // The default schedule: 30-day steps, so churn's 90-day windows overlap unless the split skips cut-offs.
+        var options = new PropensityOptions();
+        var window = options.LabelWindowDays(target);
+
+        var split = TimeSplit.Create(Table, AsOf, target, options);
+
+        // A label window (c, c + window] is the days c + 1 ... c + window.
+        var calibration = split.Calibration!.Cutoffs.Single().CutoffUtc;
+        var calibrationDays = Enumerable.Range(1, window).Select(d => calibration.AddDays(d)).ToHashSet();
+        Assert.NotEmpty(split.Trees.Cutoffs);
+        Assert.All(split.Trees.Cutoffs, tree => Assert.DoesNotContain(
+            Enumerable.Range(1, window).Select(d => tree.CutoffUtc.AddDays(d)), calibrationDays.Contains));
+        Assert.True(split.Trees.Cutoffs.Count >= 8, $"{split.Trees.Cutoffs.Count} tree cut-offs");
+    }
+
     [Fact]
     public void Create_BuiltInCalibration_TrainsTreesOnEveryTrainingCutoff()
     {
