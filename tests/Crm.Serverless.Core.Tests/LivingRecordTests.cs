@@ -251,7 +251,8 @@ public sealed class LivingRecordTests(AzuriteFixture azurite) : IDisposable
 
         Assert.Equal(0, first.ExitCode);
         Assert.Contains("7 stored, 0 already stored, 1 rejected", first.Output, StringComparison.Ordinal);
-        Assert.Contains("line 9: refersTo: names no purchase", first.Output, StringComparison.Ordinal);
+        Assert.Contains("1 row: refersTo: names no purchase", first.Output, StringComparison.Ordinal);
+        Assert.Contains(await File.ReadAllLinesAsync(Path.Combine(_folder, "rejected.csv")), line => line.Contains(",9,", StringComparison.Ordinal) && line.Contains("refersTo: names no purchase", StringComparison.Ordinal));
         Assert.Contains("0 stored, 7 already stored, 1 rejected", second.Output, StringComparison.Ordinal);
         Assert.Equal(before.Select(r => (r.RowKey, r.ETag)).Order(), after.Select(r => (r.RowKey, r.ETag)).Order());
         Assert.Equal(0, exported.ExitCode);

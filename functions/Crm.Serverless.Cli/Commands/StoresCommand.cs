@@ -39,7 +39,17 @@ internal static class StoresCommand
         foreach (var prefix in prefixes)
         {
             using var host = CliHost.Build(Store.SettingsFor(prefix));
-            var counts = await host.Services.GetRequiredService<CustomerReader>().CountAsync(cancellationToken);
+            StoredCounts counts;
+            try
+            {
+                counts = await host.Services.GetRequiredService<CustomerReader>().CountAsync(cancellationToken);
+            }
+            catch (Azure.RequestFailedException exception) when (exception.Status == 404)
+            {
+                // Deleted between listing the tables and counting them (another `crm stores delete`): it is gone.
+                continue;
+            }
+
             var mark = remembered is not null && string.Equals(remembered.Name, prefix, StringComparison.OrdinalIgnoreCase) ? "*" : " ";
             Console.WriteLine($"{mark} {(prefix.Length == 0 ? Store.DefaultName : prefix),-32} {counts.Customers,12:N0} {counts.Transactions,13:N0} {counts.Contacts,10:N0}");
         }
