@@ -275,7 +275,8 @@ internal sealed class HostileInputs(int seed, int maxBodyBytes, int maxBatchItem
                         return "purchase with refersTo";
                     default:
                         Set(fields, "kind", "\"cancel\"");
-                        Set(fields, "refersTo", Quote(Pick(BadIds.Where(id => id.Length > 0).ToList())));
+                        // Only ids a transaction id may not be: "|" is fine there, so "a|b" would be a valid cancel.
+                        Set(fields, "refersTo", Quote(Pick(BadIds.Where(id => id.Length > 0 && !id.Contains('|', StringComparison.Ordinal)).ToList())));
                         return "cancel of a bad id";
                 }
 
