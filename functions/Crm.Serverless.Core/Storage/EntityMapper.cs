@@ -85,6 +85,10 @@ public static class EntityMapper
             RefersTo = row.GetString(nameof(TransactionEntity.RefersTo)),
             RefundedScaled = row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0,
             Cancelled = row.GetBoolean(nameof(TransactionEntity.Cancelled)) ?? false,
+
+            // A refund or cancel rewrites its purchase row whole: what the purchase was sent in must survive that.
+            OriginalAmountScaled = row.GetInt64(nameof(TransactionEntity.OriginalAmountScaled)),
+            OriginalCurrency = row.GetString(nameof(TransactionEntity.OriginalCurrency)),
         };
     }
 
