@@ -78,6 +78,27 @@ public sealed class StoreCurrencyTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task RefundOfAConvertedPurchase_NetsInTheStoresCurrency_AndKeepsWhatThePurchaseWasSentIn()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SendAsync(host, Purchase("t1", 10m, "EUR"));
+        await SendAsync(host, Purchase("t2", 100m, "SEK", converted: 8.75m));
+
+        // The shop refunds 40 SEK, converted by the shop as the purchase was.
+        var refund = await SendAsync(host, string.Create(CultureInfo.InvariantCulture,
+            $$"""{"transactionId":"r1","customerId":"c1","timestamp":"2024-05-02T10:00:00Z","amount":40,"currency":"SEK","amountInReportingCurrency":3.50,"kind":"refund","refersTo":"t2"}"""));
+
+        Assert.Equal(IngestStatus.Accepted, refund[0].Status);
+        var view = await host.Get<CustomerReader>().GetViewAsync("c1", CancellationToken.None);
+        Assert.Equal(15.25m, view!.Purchases.TotalSpend);
+        var row = (await host.Get<CrmTables>().Customers.GetEntityAsync<TableEntity>(CrmKeys.PartitionOf("c1"), CrmKeys.TransactionRow("c1", "t2"))).Value;
+        Assert.Equal(Money.ToScaled(3.50m), row.GetInt64(nameof(TransactionEntity.RefundedScaled)));
+        Assert.Equal(Money.ToScaled(100m), row.GetInt64(nameof(TransactionEntity.OriginalAmountScaled)));
+        Assert.Equal("SEK", row.GetString(nameof(TransactionEntity.OriginalCurrency)));
+        Assert.Empty(await StorageRecount.AggregateMismatchesAsync(host.Get<CrmTables>().Customers));
+    }
+
+    [Fact]
     public async Task Import_EurFile_AdoptsEur_AndRowsInAnotherCurrencyAreRefusedUnlessConverted()
     {
         await using var host = await azurite.StartHostAsync();

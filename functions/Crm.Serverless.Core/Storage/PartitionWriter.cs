@@ -192,10 +192,13 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
                         continue;
                     }
 
+                    // The row as it would be stored: its amount is in the store's currency, which is what a refund
+                    // is measured against (the purchase it names was converted the same way).
+                    var entity = EntityMapper.ToEntity(transaction, item.Hash, source, receivedAt, item.ReportingCurrency);
                     TransactionEntity? target = null;
                     if (transaction.Kind != TransactionKind.Purchase)
                     {
-                        var refusal = Refusal(transaction, transactions, out target);
+                        var refusal = Refusal(transaction, entity.AmountScaled, transactions, out target);
                         if (refusal is not null)
                         {
                             statuses[index] = refusal;
@@ -210,7 +213,6 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
                         }
                     }
 
-                    var entity = EntityMapper.ToEntity(transaction, item.Hash, source, receivedAt, item.ReportingCurrency);
                     transactions[transaction.TransactionId] = entity;
                     touchedIn[transaction.TransactionId] = unit;
                     unit.Adds.Add(entity);
@@ -284,7 +286,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
     }
 
     /// <summary>Why a refund or cancel cannot apply to what this customer has stored, or null when it can.</summary>
-    private static WriteOutcome? Refusal(Transaction transaction, Dictionary<string, TransactionEntity> transactions, out TransactionEntity? target)
+    private static WriteOutcome? Refusal(Transaction transaction, long amountScaled, Dictionary<string, TransactionEntity> transactions, out TransactionEntity? target)
     {
         if (!transactions.TryGetValue(transaction.RefersTo!, out target))
         {
@@ -305,7 +307,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         }
 
         var remaining = target.AmountScaled - target.RefundedScaled;
-        if (transaction.Kind == TransactionKind.Refund && Money.ToScaled(transaction.Amount) > remaining)
+        if (transaction.Kind == TransactionKind.Refund && amountScaled > remaining)
         {
             return new WriteOutcome(
                 IngestStatus.Rejected,
