@@ -1,0 +1,103 @@
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Reporting;
+using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Testing;
+
+namespace Crm.Serverless.Core.Tests;
+
+/// <summary>
+/// What a run may use and what it may replace: a backfill sees no model that learned past its date and leaves the
+/// current run and the live Scores rows alone unless published.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public class RunDisciplineTests(AzuriteFixture azurite)
+{
+    private static async Task<Dictionary<string, (string RunId, string ETag)>> ScoreRowsAsync(TestHost host)
+    {
+        var rows = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        await foreach (var row in host.Get<CrmTables>().Scores.QueryAsync<ScoreEntity>())
+        {
+            rows[row.CustomerId] = (row.RunId, row.ETag.ToString());
+        }
+
+        return rows;
+    }
+
+    [Fact]
+    public async Task Backfill_AsOfAnEarlierDate_UsesNoLaterModelAndPublishesOnlyWhenAsked()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var customers = await SeededShop.StoreAsync(host, 1500, seed: 5);
+        var job = host.Get<NightlyJob>();
+        var registry = host.Get<ModelRegistry>();
+        var runs = host.Get<RunStore>();
+        var current = await job.RunAsync(SeededShop.EndOfData, train: true, parallelism: 4, CancellationToken.None);
+
+        // Whatever the gate said, the models trained as of the end of the data are the promoted ones now.
+        foreach (var trained in current.Training)
+        {
+            await registry.PromoteAsync(trained.Version!, CancellationToken.None);
+        }
+
+        var before = await ScoreRowsAsync(host);
+        Assert.Equal(customers, before.Count);
+        var date = SeededShop.EndOfData.AddDays(-120);
+
+        var backfill = await job.RunAsync(date, train: false, parallelism: 4, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Complete, backfill.Status);
+        Assert.True(backfill.Backfill);
+        Assert.False(backfill.Published);
+        // Both promoted models learned from labels up to 30 or 90 days before the end of the data, past the backfill's date.
+        Assert.All(backfill.Scorers!, s => Assert.True(s.IsBetaGeo, s.Description));
+        Assert.All(backfill.Scorers!, s => Assert.Contains("after this run's as-of date", s.Description, StringComparison.Ordinal));
+        Assert.Equal(before, await ScoreRowsAsync(host));
+        Assert.Equal(current.RunId, (await runs.GetLatestCompleteAsync(CancellationToken.None))!.RunId);
+        Assert.Equal(RunStatus.Complete, (await runs.GetAsync(current.RunId, CancellationToken.None))!.Status);
+        Assert.Contains("a backfill, not published", await host.Get<RunReportStore>().GetAsync(backfill.RunId, CancellationToken.None), StringComparison.Ordinal);
+        var handOffs = 0;
+        await foreach (var _ in host.Get<CrmTables>().RunResults.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, backfill.RunId + "/shard-", CancellationToken.None))
+        {
+            handOffs++;
+        }
+
+        Assert.Equal(0, handOffs);
+
+        // Published (and trained as of its own date), the backfill replaces the live rows and becomes the current run.
+        var published = await job.RunAsync(date, train: true, parallelism: 4, CancellationToken.None, publish: true);
+
+        Assert.True(published is { Backfill: true, Published: true, Status: RunStatus.Complete });
+        foreach (var source in published.Scorers!.Where(s => !s.IsBetaGeo))
+        {
+            var model = await registry.LoadAsync(ModelRegistry.TargetOf(source.Version!), source.Version!, CancellationToken.None);
+            Assert.True(model.Metadata.TrainingWindowEndUtc <= ScoringRunService.AsOfEnd(date), source.Version);
+        }
+
+        var after = await ScoreRowsAsync(host);
+        var replaced = after.Where(r => r.Value.RunId == published.RunId).ToList();
+        Assert.Equal(published.Customers, replaced.Count);
+        Assert.All(replaced, r => Assert.NotEqual(before[r.Key].ETag, r.Value.ETag));
+        Assert.Equal(published.RunId, (await runs.GetLatestCompleteAsync(CancellationToken.None))!.RunId);
+        Assert.Equal(RunStatus.Superseded, (await runs.GetAsync(current.RunId, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task LatestComplete_IsTheLatestAsOfNotTheLatestCreated()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SeededShop.StoreAsync(host, 600, seed: 3);
+        var job = host.Get<NightlyJob>();
+        var later = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
+
+        // Created after the later run, as of an earlier day.
+        var earlier = await job.RunAsync(SeededShop.EndOfData.AddDays(-30), train: false, parallelism: 4, CancellationToken.None);
+        var again = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
+
+        Assert.False(later.Backfill);
+        Assert.True(earlier.Backfill);
+        Assert.False(again.Backfill);
+        // Same as-of: the one completed last.
+        Assert.Equal(again.RunId, (await host.Get<RunStore>().GetLatestCompleteAsync(CancellationToken.None))!.RunId);
+    }
+}
