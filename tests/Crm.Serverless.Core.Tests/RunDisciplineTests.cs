@@ -100,4 +100,51 @@ public class RunDisciplineTests(AzuriteFixture azurite)
         // Same as-of: the one completed last.
         Assert.Equal(again.RunId, (await host.Get<RunStore>().GetLatestCompleteAsync(CancellationToken.None))!.RunId);
     }
+
+    [Fact]
+    public async Task TwoConcurrentStarts_GiveOneRun_AndAHeldLeaseRefusesClearly()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SeededShop.StoreAsync(host, 600, seed: 3);
+        var job = host.Get<NightlyJob>();
+
+        // The timer's start and a `crm score` at the same moment.
+        var starts = new[]
+        {
+            job.StartAsync(SeededShop.EndOfData, CancellationToken.None),
+            job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None),
+        };
+        var outcomes = await Task.WhenAll(starts.Select(async start =>
+        {
+            try
+            {
+                return (Run: await start, Refused: (RunInProgressException?)null);
+            }
+            catch (RunInProgressException exception)
+            {
+                return (Run: (RunRecord?)null, Refused: exception);
+            }
+        }));
+
+        Assert.Single(outcomes, o => o.Run is not null);
+        Assert.Single(outcomes, o => o.Refused is not null);
+        var runs = new List<string>();
+        await foreach (var row in host.Get<CrmTables>().Runs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"runs"}")))
+        {
+            runs.Add(row.RowKey);
+        }
+
+        Assert.Equal(outcomes.Single(o => o.Run is not null).Run!.RunId, Assert.Single(runs));
+
+        // While a run holds the lease, `crm score` says so and exits 1; released, the next start runs.
+        await using (await host.Get<RunLease>().AcquireAsync(CancellationToken.None))
+        {
+            var refused = await CliProcess.RunAsync(["score", "--as-of", "1998-06-30"], new Dictionary<string, string?> { ["Storage__TablePrefix"] = host.Id });
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("Another scoring run is in progress", refused.Error, StringComparison.Ordinal);
+            Assert.False(refused.HasStackTrace, refused.All);
+        }
+
+        Assert.Equal(RunStatus.Complete, (await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None)).Status);
+    }
 }

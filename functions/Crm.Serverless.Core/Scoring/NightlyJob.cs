@@ -17,11 +17,14 @@ public sealed class NightlyJob(
     ShardScoreWriter shards,
     CrmTables tables,
     RunStore runs,
+    RunLease lease,
     ILogger<NightlyJob> logger)
 {
-    /// <summary>Trains, scores and queues one message per shard for the fan-out.</summary>
+    /// <summary>Trains, scores and queues one message per shard for the fan-out, holding the run lease until queued.</summary>
+    /// <exception cref="RunInProgressException">Another run holds the lease.</exception>
     public async Task<RunRecord> StartAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
+        await using var held = await lease.AcquireAsync(cancellationToken);
         var run = await PrepareAsync(asOf, train: true, publish: false, cancellationToken);
         for (var shard = 0; shard < run.Shards; shard++)
         {
@@ -34,8 +37,10 @@ public sealed class NightlyJob(
 
     /// <summary>The same run with the shards written here, in parallel; returns the completed run record.</summary>
     /// <param name="publish">Let a backfill (as of a day before the current run's) replace the Scores rows and become current.</param>
+    /// <exception cref="RunInProgressException">Another run holds the lease.</exception>
     public async Task<RunRecord> RunAsync(DateOnly? asOf, bool train, int parallelism, CancellationToken cancellationToken, bool publish = false)
     {
+        await using var held = await lease.AcquireAsync(cancellationToken);
         var run = await PrepareAsync(asOf, train, publish, cancellationToken);
         var stopwatch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(
