@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Crm.Serverless.Core.Privacy;
 using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
@@ -146,5 +147,41 @@ public class RunDisciplineTests(AzuriteFixture azurite)
         }
 
         Assert.Equal(RunStatus.Complete, (await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task EraseBetweenHandOffAndShardWrite_AndDuringIt_StaysErased()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SeededShop.StoreAsync(host, 600, seed: 3);
+        var tables = host.Get<CrmTables>();
+        var privacy = host.Get<CustomerPrivacyService>();
+        var writer = host.Get<ShardScoreWriter>();
+
+        // The timer's path: the hand-off blobs are written and the shard messages queued, nothing written yet.
+        var run = await host.Get<NightlyJob>().StartAsync(SeededShop.EndOfData, CancellationToken.None);
+        // 600 customers over 64 shards: shard 0 holds about nine.
+        const int shard = 0;
+        var handOff = await ScoringRunService.ReadShardAsync(tables, run.RunId, shard, CancellationToken.None);
+        Assert.True(handOff.Length >= 3, $"shard {shard} holds {handOff.Length} customers");
+        var before = handOff[0].CustomerId;
+        var during = handOff[1].CustomerId;
+
+        await privacy.EraseAsync(before, CancellationToken.None);
+        await Task.WhenAll(
+            writer.ProcessAsync(new ShardMessage(run.RunId, shard), CancellationToken.None),
+            privacy.EraseAsync(during, CancellationToken.None));
+
+        var rows = new Dictionary<string, ScoreEntity>(StringComparer.Ordinal);
+        await foreach (var row in tables.Scores.QueryAsync<ScoreEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}")))
+        {
+            rows[row.CustomerId] = row;
+        }
+
+        Assert.DoesNotContain(before, rows.Keys);
+        Assert.DoesNotContain(during, rows.Keys);
+        Assert.Empty(await StorageRecount.RowsHoldingAsync(tables.AllTables, before));
+        Assert.Empty(await StorageRecount.RowsHoldingAsync(tables.AllTables, during));
+        Assert.All(handOff.Skip(2), s => Assert.Equal(run.RunId, rows[s.CustomerId].RunId));
     }
 }

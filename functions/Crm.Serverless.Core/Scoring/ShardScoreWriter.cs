@@ -1,4 +1,6 @@
+using Azure;
 using Azure.Data.Tables;
+using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -13,8 +15,11 @@ public sealed record ShardMessage(string RunId, int Shard);
 /// same rows again, a shard already marked done is skipped, and a run already complete is left alone. The shard that
 /// completes the run publishes its report; a redelivered message finishes that job if the first attempt died in it.
 /// A backfill that does not publish writes no Scores rows: its hand-offs stay until its report is built from them.
+/// Erase wins: only customers whose row is still stored get a score, and those whose row is gone after the write are
+/// deleted again. An erase removes the customer row before the Scores row (<see cref="CrmTables.CustomerKeyedTables"/>),
+/// so whichever way an erase and this write interleave, the erased customer ends without a Scores row.
 /// </summary>
-public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, RunReportStore reports, ILogger<ShardScoreWriter> logger)
+public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers, RunStore runs, RunReportStore reports, ILogger<ShardScoreWriter> logger)
 {
     public async Task<int> ProcessAsync(ShardMessage message, CancellationToken cancellationToken)
     {
@@ -37,10 +42,7 @@ public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, RunReportS
         var scores = await ScoringRunService.ReadShardAsync(tables, message.RunId, message.Shard, cancellationToken);
         if (run.Published)
         {
-            foreach (var chunk in scores.Select(ScoreEntity.From).Chunk(100))
-            {
-                await tables.Scores.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
-            }
+            scores = await WriteStoredAsync(scores, CrmKeys.Partition(message.Shard), cancellationToken);
         }
 
         var completed = await runs.MarkShardDoneAsync(message.RunId, message.Shard, scores.Length, cancellationToken);
@@ -64,6 +66,37 @@ public sealed class ShardScoreWriter(CrmTables tables, RunStore runs, RunReportS
 
         logger.LogInformation("Shard {Shard} of run {RunId}: {Customers} scores written; run complete: {Completed}", message.Shard, message.RunId, scores.Length, completed);
         return scores.Length;
+    }
+
+    /// <summary>
+    /// Upserts the scores of customers still stored, then deletes the rows of any whose customer row went meanwhile:
+    /// if the erase deleted the customer row before the second read, this deletes the score; if after, the erase's own
+    /// Scores delete comes after this upsert. Reads keys and one column of the shard twice (1,000 rows a request).
+    /// </summary>
+    /// <returns>The scores written.</returns>
+    private async Task<CustomerScore[]> WriteStoredAsync(CustomerScore[] scores, string partition, CancellationToken cancellationToken)
+    {
+        var stored = await customers.ReadConsentAsync(partition, cancellationToken);
+        var kept = scores.Where(s => stored.ContainsKey(s.CustomerId)).ToArray();
+        foreach (var chunk in kept.Select(ScoreEntity.From).Chunk(100))
+        {
+            await tables.Scores.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
+        }
+
+        var still = await customers.ReadConsentAsync(partition, cancellationToken);
+        foreach (var erased in kept.Where(s => !still.ContainsKey(s.CustomerId)))
+        {
+            try
+            {
+                await tables.Scores.DeleteEntityAsync(partition, CrmKeys.CustomerRow(erased.CustomerId), ETag.All, cancellationToken);
+            }
+            catch (RequestFailedException exception) when (exception.Status == 404)
+            {
+                // The erase got there first.
+            }
+        }
+
+        return [.. kept.Where(s => still.ContainsKey(s.CustomerId))];
     }
 
     /// <summary>An unpublished backfill's report is built from its hand-offs; once it is stored they go.</summary>
