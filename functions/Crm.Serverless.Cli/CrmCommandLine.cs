@@ -103,6 +103,11 @@ public static class CrmCommandLine
             await Console.Error.WriteLineAsync("Not enough data yet: " + exception.Message);
             return UserError;
         }
+        catch (RunInProgressException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return UserError;
+        }
         catch (OptionsValidationException exception)
         {
             await Console.Error.WriteLineAsync("The configuration is invalid: " + string.Join(" ", exception.Failures));

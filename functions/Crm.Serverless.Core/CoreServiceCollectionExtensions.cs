@@ -53,6 +53,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelTrainingService>();
         services.AddSingleton<RunStore>();
+        services.AddSingleton<RunLease>();
         services.AddSingleton<ScoringRunService>();
         services.AddSingleton<ShardScoreWriter>();
         services.AddSingleton<NightlyJob>();

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Crm.Serverless.Core.Local;
 using Crm.Serverless.Testing;
 
@@ -82,6 +84,28 @@ public sealed class CliStoreTests : IAsyncLifetime
         Assert.DoesNotContain("churn-", otherModels.Output, StringComparison.Ordinal);
         Assert.Equal(1, otherReport.ExitCode);
         Assert.Contains("No scoring run has completed yet", otherReport.Error, StringComparison.Ordinal);
+
+        // Every version names the last day its training labels saw, and every exported score names the models behind it.
+        var listed = await RunAsync("models", "list", "--json", "--store", store);
+        var versions = JsonNode.Parse(listed.Output[listed.Output.IndexOf('[', StringComparison.Ordinal)..])!.AsArray();
+        Assert.Equal(2, versions.Count);
+        Assert.All(versions, v => Assert.True(
+            DateOnly.Parse(v!["trainingWindowEnd"]!.GetValue<string>(), CultureInfo.InvariantCulture) <= DateOnly.Parse(v["asOf"]!.GetValue<string>(), CultureInfo.InvariantCulture)));
+        var file = Path.Combine(_folder, "trained.csv");
+        Assert.Equal(0, (await RunAsync("export", "--out", file, "--store", store)).ExitCode);
+        var lines = await File.ReadAllLinesAsync(file);
+        var header = lines[0].Split(',');
+        var churnColumn = Array.IndexOf(header, "churnModelVersion");
+        var purchaseColumn = Array.IndexOf(header, "purchaseModelVersion");
+        Assert.True(churnColumn > 0 && purchaseColumn > 0, lines[0]);
+        var known = versions.Select(v => v!["version"]!.GetValue<string>()).Append("bgnbd").ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(1500, lines.Length - 1);
+        Assert.All(lines.Skip(1).Select(l => l.Split(',')), cells =>
+        {
+            Assert.Contains(cells[churnColumn], known);
+            Assert.Contains(cells[purchaseColumn], known);
+            Assert.StartsWith(cells[churnColumn] == "bgnbd" ? "bgnbd" : "churn-", cells[churnColumn], StringComparison.Ordinal);
+        });
     }
 
     [Fact]

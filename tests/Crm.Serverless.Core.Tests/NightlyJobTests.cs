@@ -59,6 +59,13 @@ public class NightlyJobTests(AzuriteFixture azurite)
         var churnSource = Assert.Single(run.Scorers!, s => s.Target == "churn");
         Assert.Equal(churnModel, churnSource.Version);
         Assert.Equal(churnModel is null, churnSource.Description.StartsWith(ScoringSource.BetaGeo, StringComparison.Ordinal));
+        // Every row names the versions that produced its probabilities, as the run record does.
+        var purchaseSource = Assert.Single(run.Scorers!, s => s.Target == "purchase");
+        Assert.All(scores, s =>
+        {
+            Assert.Equal(churnModel ?? ScoringSource.BetaGeoVersion, s.ChurnModelVersion);
+            Assert.Equal(purchaseSource.ScoreVersion, s.PurchaseModelVersion);
+        });
         Assert.Equal(customers, run.Segments.Sum(s => s.Customers));
     }
 

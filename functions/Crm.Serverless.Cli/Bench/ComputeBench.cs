@@ -67,7 +67,7 @@ internal static class ComputeBench
         steps["trainPurchase"] = step.Elapsed.TotalSeconds;
         peaks["trainPurchase"] = Machine.PeakWorkingSetBytes();
 
-        var (scores, _) = services.GetRequiredService<ScoringRunService>().Score(histories, table, asOf, "bench", churn, purchase, steps);
+        var (scores, _) = services.GetRequiredService<ScoringRunService>().Score(histories, table, asOf, "bench", churn, purchase, "bench", "bench", steps);
         var pipelineSeconds = stopwatch.Elapsed.TotalSeconds;
 
         return new ComputeResult(

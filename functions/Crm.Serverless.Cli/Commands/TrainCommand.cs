@@ -31,21 +31,28 @@ internal static class TrainCommand
     {
         var asOf = DateOption.Create();
         var train = new Option<bool>("--train") { Description = "Retrain (and gate) the models before scoring, as the nightly run does" };
-        var command = new Command("score", "Score every customer: churn and purchase probabilities, CLV, RFM segments; written shard by shard.") { asOf, train };
+        var publish = new Option<bool>("--publish") { Description = "Let a backfill (--as-of before the current run's) replace the live scores and become the current run" };
+        var command = new Command("score", "Score every customer: churn and purchase probabilities, CLV, RFM segments; written shard by shard.") { asOf, train, publish };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
-            await RunAsync(host.Services, parse.GetValue(asOf), parse.GetValue(train), cancellationToken);
+            await RunAsync(host.Services, parse.GetValue(asOf), parse.GetValue(train), cancellationToken, parse.GetValue(publish));
             return 0;
         });
         return command;
     }
 
-    public static async Task<RunRecord> RunAsync(IServiceProvider services, DateOnly? asOf, bool train, CancellationToken cancellationToken)
+    public static async Task<RunRecord> RunAsync(IServiceProvider services, DateOnly? asOf, bool train, CancellationToken cancellationToken, bool publish = false)
     {
-        var run = await services.GetRequiredService<NightlyJob>().RunAsync(asOf, train, parallelism: 4, cancellationToken);
+        var run = await services.GetRequiredService<NightlyJob>().RunAsync(asOf, train, parallelism: 4, cancellationToken, publish);
         Console.WriteLine($"Run {run.RunId} as of {run.AsOf:yyyy-MM-dd}: {run.Customers:N0} customers scored, status {run.Status}");
+        if (run.Backfill)
+        {
+            Console.WriteLine(run.Published
+                ? "Backfill, published: its scores replaced the live ones and it is now the current run."
+                : "Backfill, not published: the Scores table and the current run are untouched; its run record and report are kept. --publish to replace the live scores.");
+        }
         if (train)
         {
             PrintTraining(run.Training);

@@ -6,6 +6,8 @@ public sealed record ScoreFactor(string Feature, double Value, double Contributi
 /// <summary>
 /// Everything the nightly run says about one customer, as of <see cref="AsOf"/>. <see cref="MarketingConsent"/>
 /// is not part of the nightly snapshot: marketing reads fill it from the customer row at request time.
+/// <see cref="ChurnModelVersion"/> and <see cref="PurchaseModelVersion"/> name what produced each probability: a
+/// registered model version, or <c>bgnbd</c> when the BG/NBD model did.
 /// </summary>
 public sealed record CustomerScore(
     string CustomerId,
@@ -25,4 +27,6 @@ public sealed record CustomerScore(
     string Segment,
     string ValueTier,
     string ChurnRiskTier,
+    string ChurnModelVersion,
+    string PurchaseModelVersion,
     bool? MarketingConsent = null);

@@ -22,6 +22,7 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
     [
         "asOf", "churnProbability", "purchaseProbability", "clv", "pAlive", "expectedPurchases", "expectedAverageSpend", "nextPurchaseAt",
         "recency", "frequency", "monetary", "segment", "valueTier", "churnRiskTier", "topChurnFactor",
+        "churnModelVersion", "purchaseModelVersion",
     ];
 
     /// <param name="marketableOnly">Only customers whose marketing consent is true now.</param>
@@ -115,6 +116,8 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
             score.ValueTier,
             score.ChurnRiskTier,
             score.ChurnFactors.Count == 0 ? null : score.ChurnFactors[0].Feature,
+            score.ChurnModelVersion,
+            score.PurchaseModelVersion,
         ];
 
     private static string? Number(double? value) => value?.ToString("0.######", CultureInfo.InvariantCulture);

@@ -22,6 +22,7 @@ public sealed class RunReportBuilder(
     ModelRegistry registry,
     ClvService clv,
     SegmentReader scores,
+    CrmTables tables,
     TimeProvider clock,
     ILogger<RunReportBuilder> logger)
 {
@@ -161,6 +162,17 @@ public sealed class RunReportBuilder(
     private async Task<double[]> ReadClvAsync(RunRecord run, CancellationToken cancellationToken)
     {
         var values = new List<double>(run.Customers);
+        if (!run.Published)
+        {
+            // A backfill that does not publish has no Scores rows; its hand-offs are kept until this report is stored.
+            for (var shard = 0; shard < run.Shards; shard++)
+            {
+                values.AddRange((await ScoringRunService.ReadShardAsync(tables, run.RunId, shard, cancellationToken)).Select(s => s.Clv));
+            }
+
+            return [.. values];
+        }
+
         await foreach (var score in scores.StreamAsync(run, null, cancellationToken))
         {
             values.Add(score.Clv);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,6 +11,9 @@ namespace Crm.Serverless.Core.Scoring;
 /// in use nor the best of the last few promoted ones (all compared on the new holdout rows). A version the gate refuses
 /// is kept for inspection. Scoring stays on the promoted model while that still beats BG/NBD on the new holdout;
 /// otherwise the run scores with the BG/NBD probabilities (<see cref="TrainingSummary.ScoringVersion"/> null).
+/// As of a date, a registered model counts only if its training labels ended by then (for the comparison on the
+/// holdout: by the holdout cut-off, or it would be judged on rows it learned from); a backfill that does not publish
+/// (<c>promote: false</c>) registers its candidate and may score with it, but never moves the promoted pointer.
 /// </summary>
 public sealed class ModelTrainingService(
     PropensityTrainer trainer,
@@ -18,7 +22,7 @@ public sealed class ModelTrainingService(
     IOptions<PropensityOptions> options,
     ILogger<ModelTrainingService> logger)
 {
-    public async Task<TrainingSummary> TrainAsync(PurchaseTable table, DateTime asOfUtc, PropensityTarget target, CancellationToken cancellationToken)
+    public async Task<TrainingSummary> TrainAsync(PurchaseTable table, DateTime asOfUtc, PropensityTarget target, CancellationToken cancellationToken, bool promote = true)
     {
         ArgumentNullException.ThrowIfNull(table);
         PropensityModel model;
@@ -30,7 +34,7 @@ public sealed class ModelTrainingService(
         {
             // Too little history for a time split is a state of the shop, not a crash: keep the current model.
             logger.LogWarning("No {Target} model trained as of {AsOf}: {Reason}", target, asOfUtc, exception.Message);
-            var current = await ComparablePromotedAsync(target, cancellationToken);
+            var current = await ComparablePromotedAsync(target, asOfUtc, cancellationToken);
             return new TrainingSummary(ModelRegistry.TargetName(target), null, false, "not trained: " + exception.Message, null, null, current);
         }
 
@@ -38,9 +42,13 @@ public sealed class ModelTrainingService(
         var (currentVersion, currentAuc, bestRecentAuc, notes) = await CompareWithPromotedAsync(table, model, cancellationToken);
         var decision = gate.Decide(holdout, currentAuc, bestRecentAuc);
         var version = await registry.RegisterAsync(model, decision, cancellationToken);
-        if (decision.Promote)
+        if (decision.Promote && promote)
         {
             await registry.PromoteAsync(version, cancellationToken);
+        }
+        else if (decision.Promote)
+        {
+            notes.Add($"{version} passed the gate but is not promoted: this backfill does not publish.");
         }
 
         // Never a worse model for the sake of having one: the current model keeps scoring only while it still beats
@@ -61,7 +69,7 @@ public sealed class ModelTrainingService(
         return new TrainingSummary(
             ModelRegistry.TargetName(target),
             version,
-            decision.Promote,
+            decision.Promote && promote,
             decision.Reason,
             holdout,
             currentAuc,
@@ -104,6 +112,14 @@ public sealed class ModelTrainingService(
                 continue;
             }
 
+            if (promoted.Metadata.TrainingWindowEndUtc > metadata.HoldoutCutoffUtc)
+            {
+                // A backfill: this model learned from the candidate's holdout days, so its AUC there would flatter it.
+                notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{history[i]} learned from data up to {promoted.Metadata.TrainingWindowEndUtc:yyyy-MM-dd}, past this holdout's cut-off; left out of the comparison."));
+                continue;
+            }
+
             var auc = PropensityScorer.Evaluate(promoted, rows).Auc;
             if (i == 0)
             {
@@ -119,11 +135,13 @@ public sealed class ModelTrainingService(
         return (currentVersion, currentAuc, best, notes);
     }
 
-    private async Task<string?> ComparablePromotedAsync(PropensityTarget target, CancellationToken cancellationToken)
+    private async Task<string?> ComparablePromotedAsync(PropensityTarget target, DateTime asOfUtc, CancellationToken cancellationToken)
     {
         try
         {
-            return (await registry.LoadPromotedAsync(target, cancellationToken))?.Version;
+            return await registry.LoadPromotedAsync(target, cancellationToken) is { } promoted && promoted.Model.Metadata.TrainingWindowEndUtc <= asOfUtc
+                ? promoted.Version
+                : null;
         }
         catch (InvalidDataException exception)
         {

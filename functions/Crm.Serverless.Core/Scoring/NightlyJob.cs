@@ -17,12 +17,15 @@ public sealed class NightlyJob(
     ShardScoreWriter shards,
     CrmTables tables,
     RunStore runs,
+    RunLease lease,
     ILogger<NightlyJob> logger)
 {
-    /// <summary>Trains, scores and queues one message per shard for the fan-out.</summary>
+    /// <summary>Trains, scores and queues one message per shard for the fan-out, holding the run lease until queued.</summary>
+    /// <exception cref="RunInProgressException">Another run holds the lease.</exception>
     public async Task<RunRecord> StartAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
-        var run = await PrepareAsync(asOf, train: true, cancellationToken);
+        await using var held = await lease.AcquireAsync(cancellationToken);
+        var run = await PrepareAsync(asOf, train: true, publish: false, cancellationToken);
         for (var shard = 0; shard < run.Shards; shard++)
         {
             await tables.ScoreQueue.SendMessageAsync(JsonSerializer.Serialize(new ShardMessage(run.RunId, shard)), cancellationToken);
@@ -33,9 +36,12 @@ public sealed class NightlyJob(
     }
 
     /// <summary>The same run with the shards written here, in parallel; returns the completed run record.</summary>
-    public async Task<RunRecord> RunAsync(DateOnly? asOf, bool train, int parallelism, CancellationToken cancellationToken)
+    /// <param name="publish">Let a backfill (as of a day before the current run's) replace the Scores rows and become current.</param>
+    /// <exception cref="RunInProgressException">Another run holds the lease.</exception>
+    public async Task<RunRecord> RunAsync(DateOnly? asOf, bool train, int parallelism, CancellationToken cancellationToken, bool publish = false)
     {
-        var run = await PrepareAsync(asOf, train, cancellationToken);
+        await using var held = await lease.AcquireAsync(cancellationToken);
+        var run = await PrepareAsync(asOf, train, publish, cancellationToken);
         var stopwatch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(
             Enumerable.Range(0, run.Shards),
@@ -50,15 +56,21 @@ public sealed class NightlyJob(
     public async Task<IReadOnlyList<TrainingSummary>> TrainAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
         var (all, table, date) = await ReadAsync(asOf, [], cancellationToken);
-        return await TrainAsync(table, date, [], cancellationToken);
+        return await TrainAsync(table, date, [], promote: true, cancellationToken);
     }
 
-    private async Task<RunRecord> PrepareAsync(DateOnly? asOf, bool train, CancellationToken cancellationToken)
+    /// <summary>
+    /// A run as of a day before the current run's is a backfill: unless published it leaves the Scores rows, the
+    /// current run and the promoted models as they are, and keeps only its run record and report.
+    /// </summary>
+    private async Task<RunRecord> PrepareAsync(DateOnly? asOf, bool train, bool publish, CancellationToken cancellationToken)
     {
         var steps = new Dictionary<string, double>();
         var (all, table, date) = await ReadAsync(asOf, steps, cancellationToken);
-        var trained = train ? await TrainAsync(table, date, steps, cancellationToken) : [];
-        return await scoring.PrepareAsync(all, table, date, trained, steps, cancellationToken);
+        var backfill = await runs.GetLatestCompleteAsync(cancellationToken) is { } current && date < current.AsOf;
+        var published = !backfill || publish;
+        var trained = train ? await TrainAsync(table, date, steps, published, cancellationToken) : [];
+        return await scoring.PrepareAsync(all, table, date, trained, steps, cancellationToken, backfill, published);
     }
 
     private async Task<(List<Ml.Data.CustomerHistory> All, PurchaseTable Table, DateOnly AsOf)> ReadAsync(DateOnly? asOf, Dictionary<string, double> steps, CancellationToken cancellationToken)
@@ -77,13 +89,13 @@ public sealed class NightlyJob(
         return (all, table, date);
     }
 
-    private async Task<List<TrainingSummary>> TrainAsync(PurchaseTable table, DateOnly asOf, Dictionary<string, double> steps, CancellationToken cancellationToken)
+    private async Task<List<TrainingSummary>> TrainAsync(PurchaseTable table, DateOnly asOf, Dictionary<string, double> steps, bool promote, CancellationToken cancellationToken)
     {
         var trained = new List<TrainingSummary>();
         foreach (var target in Enum.GetValues<PropensityTarget>())
         {
             var stopwatch = Stopwatch.StartNew();
-            trained.Add(await training.TrainAsync(table, ScoringRunService.AsOfEnd(asOf), target, cancellationToken));
+            trained.Add(await training.TrainAsync(table, ScoringRunService.AsOfEnd(asOf), target, cancellationToken, promote));
             steps["train" + target] = stopwatch.Elapsed.TotalSeconds;
         }
 

@@ -6,6 +6,9 @@ public static class RunStatus
 {
     public const string Scoring = "Scoring";
     public const string Complete = "Complete";
+
+    /// <summary>A complete run whose Scores rows a published backfill as of an earlier date has replaced.</summary>
+    public const string Superseded = "Superseded";
 }
 
 /// <summary>One segment of a run: how many customers, what they are worth, how likely they are to leave.</summary>
@@ -38,13 +41,22 @@ public sealed record ScoringSource(string Target, string? Version, string Descri
 {
     public const string BetaGeo = "BG/NBD";
 
+    /// <summary>What a score row names as its model when the BG/NBD probabilities are the scores.</summary>
+    public const string BetaGeoVersion = "bgnbd";
+
     public bool IsBetaGeo => Version is null;
+
+    /// <summary>The version a score row names: the model's, or <see cref="BetaGeoVersion"/>.</summary>
+    public string ScoreVersion => Version ?? BetaGeoVersion;
 }
 
 /// <summary>
 /// A nightly run: what it was as of, what it trained and fitted, what scored each target, what went wrong without
 /// stopping it (<see cref="Warnings"/>, e.g. a degenerate spend fit), and how far its scoring fan-out got.
 /// </summary>
+/// <param name="Backfill">Started as of a date earlier than the current run's.</param>
+/// <param name="Published">Its scores go to the Scores table and it can become the current run; false for a backfill
+/// without <c>--publish</c>, which leaves only its run record and report.</param>
 public sealed record RunRecord(
     string RunId,
     DateOnly AsOf,
@@ -58,4 +70,6 @@ public sealed record RunRecord(
     IReadOnlyList<SegmentSummary> Segments,
     IReadOnlyDictionary<string, double> StepSeconds,
     IReadOnlyList<ScoringSource>? Scorers = null,
-    IReadOnlyList<string>? Warnings = null);
+    IReadOnlyList<string>? Warnings = null,
+    bool Backfill = false,
+    bool Published = true);

@@ -14,6 +14,7 @@ namespace Crm.Serverless.Core.Scoring;
 public sealed class RunStore(CrmTables tables, TimeProvider clock)
 {
     private const string RunsPartition = "runs";
+    private static readonly string[] OrderColumns = ["RowKey", "AsOf", "CompletedAt", "Published"];
     // A metric on a one-class holdout slice is NaN; it must be stored as such, not fail the run.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -34,15 +35,45 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         return row.HasValue ? FromEntity(row.Value!) : null;
     }
 
+    /// <summary>
+    /// The run readers see: the latest complete, published run by as-of date, then by completion time. Not by
+    /// creation: a backfill started later but as of an earlier day must not become current (unless published, when
+    /// it supersedes the later runs whose Scores rows it replaced).
+    /// </summary>
     public async Task<RunRecord?> GetLatestCompleteAsync(CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition} and Status eq {RunStatus.Complete}");
-        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken))
+        (string AsOf, DateTimeOffset CompletedAt, string RunId)? best = null;
+        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, select: OrderColumns, cancellationToken: cancellationToken))
         {
-            return FromEntity(row);
+            if (row.GetBoolean("Published") == false)
+            {
+                continue;
+            }
+
+            // yyyy-MM-dd orders as text.
+            var candidate = (AsOf: row.GetString("AsOf"), CompletedAt: row.GetDateTimeOffset("CompletedAt") ?? default, RunId: row.RowKey);
+            if (best is not { } b || string.CompareOrdinal(candidate.AsOf, b.AsOf) > 0
+                || (candidate.AsOf == b.AsOf && candidate.CompletedAt > b.CompletedAt))
+            {
+                best = candidate;
+            }
         }
 
-        return null;
+        return best is { } found ? await GetAsync(found.RunId, cancellationToken) : null;
+    }
+
+    /// <summary>Marks every complete run as of a later day than <paramref name="run"/> superseded: its Scores rows are gone.</summary>
+    public async Task SupersedeLaterAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var asOf = run.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition} and Status eq {RunStatus.Complete} and AsOf gt {asOf}");
+        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            var update = new TableEntity(RunsPartition, row.RowKey) { ["Status"] = RunStatus.Superseded };
+            await tables.Runs.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
     }
 
     public async Task<bool> IsShardDoneAsync(string runId, int shard, CancellationToken cancellationToken)
@@ -95,6 +126,8 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         ["StepSecondsJson"] = JsonSerializer.Serialize(run.StepSeconds, Json),
         ["ScorersJson"] = JsonSerializer.Serialize(run.Scorers ?? [], Json),
         ["WarningsJson"] = JsonSerializer.Serialize(run.Warnings ?? [], Json),
+        ["Backfill"] = run.Backfill,
+        ["Published"] = run.Published,
     };
 
     private static RunRecord FromEntity(TableEntity row) => new(
@@ -110,5 +143,8 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         JsonSerializer.Deserialize<List<SegmentSummary>>(row.GetString("SegmentsJson"), Json)!,
         JsonSerializer.Deserialize<Dictionary<string, double>>(row.GetString("StepSecondsJson"), Json)!,
         row.GetString("ScorersJson") is { } scorers ? JsonSerializer.Deserialize<List<ScoringSource>>(scorers, Json) : null,
-        row.GetString("WarningsJson") is { } warnings ? JsonSerializer.Deserialize<List<string>>(warnings, Json) : null);
+        row.GetString("WarningsJson") is { } warnings ? JsonSerializer.Deserialize<List<string>>(warnings, Json) : null,
+        row.GetBoolean("Backfill") ?? false,
+        // Runs recorded before backfills existed were all published.
+        row.GetBoolean("Published") ?? true);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -39,14 +40,16 @@ public sealed class ScoringRunService(
         DateOnly asOf,
         IReadOnlyList<TrainingSummary> training,
         Dictionary<string, double> stepSeconds,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool backfill = false,
+        bool publish = true)
     {
         ArgumentNullException.ThrowIfNull(histories);
         ArgumentNullException.ThrowIfNull(training);
         var runId = runs.NewRunId();
-        var (churn, churnSource) = await ModelInUseAsync(PropensityTarget.Churn, training, cancellationToken);
-        var (purchase, purchaseSource) = await ModelInUseAsync(PropensityTarget.Purchase, training, cancellationToken);
-        var (scores, model) = Score(histories, table, asOf, runId, churn, purchase, stepSeconds);
+        var (churn, churnSource) = await ModelInUseAsync(PropensityTarget.Churn, training, asOf, cancellationToken);
+        var (purchase, purchaseSource) = await ModelInUseAsync(PropensityTarget.Purchase, training, asOf, cancellationToken);
+        var (scores, model) = Score(histories, table, asOf, runId, churn, purchase, churnSource.ScoreVersion, purchaseSource.ScoreVersion, stepSeconds);
 
         var stopwatch = Stopwatch.StartNew();
         // Every shard gets a blob, empty or not, so a missing one means a failed hand-off, never "no customers".
@@ -71,7 +74,9 @@ public sealed class ScoringRunService(
             Summarise(scores),
             stepSeconds,
             [churnSource, purchaseSource],
-            model.Spend.Warning is { } warning ? [warning] : []);
+            model.Spend.Warning is { } warning ? [warning] : [],
+            backfill,
+            publish);
         await runs.CreateAsync(run, cancellationToken);
         return run;
     }
@@ -80,6 +85,7 @@ public sealed class ScoringRunService(
     /// Everything a run computes, without storage: CLV fitted and scored, segments, and both propensity models'
     /// scores for every customer. <c>crm bench</c> times exactly this.
     /// </summary>
+    /// <param name="churnVersion">What every row names as its churn model (<see cref="ScoringSource.ScoreVersion"/>).</param>
     public (CustomerScore[] Scores, ClvModel Model) Score(
         IReadOnlyList<CustomerHistory> histories,
         PurchaseTable table,
@@ -87,6 +93,8 @@ public sealed class ScoringRunService(
         string runId,
         PropensityModel? churn,
         PropensityModel? purchase,
+        string churnVersion,
+        string purchaseVersion,
         Dictionary<string, double> stepSeconds)
     {
         ArgumentNullException.ThrowIfNull(histories);
@@ -154,7 +162,9 @@ public sealed class ScoringRunService(
                 segment.Rfm.Monetary,
                 segment.Segment.Slug(),
                 segment.Value.ToString(),
-                segment.ChurnRisk.ToString());
+                segment.ChurnRisk.ToString(),
+                churnVersion,
+                purchaseVersion);
         }
 
         return (scores, model);
@@ -162,22 +172,37 @@ public sealed class ScoringRunService(
 
     /// <summary>
     /// The model that scores a target in this run, or null for the BG/NBD probabilities: when tonight's training found
-    /// no model that beats BG/NBD, or the promoted model was trained on another feature layout (retrain to replace it).
+    /// no model that beats BG/NBD, when the promoted model learned from days after the as-of date (a backfill must not
+    /// see the future), or when it was trained on another feature layout (retrain to replace it).
     /// </summary>
     private async Task<(PropensityModel? Model, ScoringSource Source)> ModelInUseAsync(
-        PropensityTarget target, IReadOnlyList<TrainingSummary> training, CancellationToken cancellationToken)
+        PropensityTarget target, IReadOnlyList<TrainingSummary> training, DateOnly asOf, CancellationToken cancellationToken)
     {
         var name = ModelRegistry.TargetName(target);
-        if (training.FirstOrDefault(t => t.Target == name) is { ScoringVersion: null })
+        var trained = training.FirstOrDefault(t => t.Target == name);
+        if (trained is { ScoringVersion: null })
         {
             return (null, new ScoringSource(name, null, "BG/NBD probabilities: no model that beats the BG/NBD baseline on tonight's holdout is available."));
         }
 
         try
         {
-            return await registry.LoadPromotedAsync(target, cancellationToken) is { } promoted
+            // Training already chose the version (and checked its window); a backfill's candidate is not promoted.
+            if (trained is { ScoringVersion: { } chosen })
+            {
+                return (await registry.LoadAsync(target, chosen, cancellationToken), new ScoringSource(name, chosen, $"model {chosen}"));
+            }
+
+            if (await registry.LoadPromotedAsync(target, cancellationToken) is not { } promoted)
+            {
+                return (null, new ScoringSource(name, null, "BG/NBD probabilities: no model is promoted yet."));
+            }
+
+            var windowEnd = promoted.Model.Metadata.TrainingWindowEndUtc;
+            return windowEnd <= AsOfEnd(asOf)
                 ? (promoted.Model, new ScoringSource(name, promoted.Version, $"model {promoted.Version}"))
-                : (null, new ScoringSource(name, null, "BG/NBD probabilities: no model is promoted yet."));
+                : (null, new ScoringSource(name, null, string.Create(CultureInfo.InvariantCulture,
+                    $"BG/NBD probabilities: the promoted model {promoted.Version} learned from data up to {windowEnd:yyyy-MM-dd}, after this run's as-of date; train (--train) for a model of this date.")));
         }
         catch (InvalidDataException)
         {

@@ -53,6 +53,7 @@ public sealed class CrmTables(
     /// <c>{customerId}|</c>. Erasure and the access export walk this list, so a customer-keyed table left out of it
     /// is neither erased nor exported.
     /// </summary>
+    /// <remarks>Erasure walks these in order; Customers before Scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).</remarks>
     public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent];
 
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];

@@ -35,6 +35,8 @@ public sealed class ScoreEntity : ITableEntity
     public string Segment { get; set; } = "";
     public string ValueTier { get; set; } = "";
     public string ChurnRiskTier { get; set; } = "";
+    public string? ChurnModelVersion { get; set; }
+    public string? PurchaseModelVersion { get; set; }
 
     public static ScoreEntity From(CustomerScore score)
     {
@@ -60,6 +62,8 @@ public sealed class ScoreEntity : ITableEntity
             Segment = score.Segment,
             ValueTier = score.ValueTier,
             ChurnRiskTier = score.ChurnRiskTier,
+            ChurnModelVersion = score.ChurnModelVersion,
+            PurchaseModelVersion = score.PurchaseModelVersion,
         };
     }
 
@@ -80,5 +84,8 @@ public sealed class ScoreEntity : ITableEntity
         Monetary,
         Segment,
         ValueTier,
-        ChurnRiskTier);
+        ChurnRiskTier,
+        // Rows written before scores named their models carry none.
+        ChurnModelVersion ?? "",
+        PurchaseModelVersion ?? "");
 }

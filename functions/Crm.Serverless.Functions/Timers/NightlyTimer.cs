@@ -23,5 +23,9 @@ public sealed class NightlyTimer(NightlyJob job, TimeProvider clock, ILogger<Nig
         {
             logger.LogWarning("Nightly run as of {AsOf} skipped: {Reason}", yesterday, exception.Message);
         }
+        catch (RunInProgressException)
+        {
+            logger.LogWarning("Nightly run as of {AsOf} skipped: another scoring run holds the run lease", yesterday);
+        }
     }
 }
