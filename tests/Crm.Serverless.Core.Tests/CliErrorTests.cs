@@ -24,6 +24,8 @@ public sealed class CliErrorTests : IDisposable
         { ["demo", "--as-of", "31/12/1997"], "YYYY-MM-DD" },
         { ["frobnicate"], "frobnicate" },
         { ["stores", "delete"], "delete" },
+        { ["generate", "--customers", "-5", "--out", "x.csv"], "--customers must be a whole number from 1" },
+        { ["generate", "--customers", "10", "--weeks", "0", "--out", "x.csv"], "--weeks must be more than 0" },
     };
 
     [Theory]
