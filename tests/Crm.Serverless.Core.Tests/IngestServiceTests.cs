@@ -14,11 +14,7 @@ public class IngestServiceTests(AzuriteFixture azurite)
     private static string Purchase(string customerId, string transactionId, decimal amount, string timestamp = "2024-05-01T10:00:00Z")
         => string.Create(CultureInfo.InvariantCulture, $$"""{"transactionId":"{{transactionId}}","customerId":"{{customerId}}","timestamp":"{{timestamp}}","amount":{{amount}},"currency":"USD"}""");
 
-    private static async Task<IReadOnlyList<ItemOutcome>> SendAsync(TestHost host, string json)
-    {
-        var body = host.Get<IngestJsonParser>().ParseTransactions(Encoding.UTF8.GetBytes(json));
-        return await host.Get<IngestService>().IngestTransactionsAsync(body, IngestSource.Http, CancellationToken.None);
-    }
+    private static Task<IReadOnlyList<ItemOutcome>> SendAsync(TestHost host, string json) => IngestCalls.TransactionsAsync(host, json);
 
     [Fact]
     public async Task Ingest_SameTransactionThreeTimes_StoresOnceAndCountsOnce()

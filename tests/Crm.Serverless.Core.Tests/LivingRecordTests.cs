@@ -21,17 +21,10 @@ public sealed class LivingRecordTests(AzuriteFixture azurite) : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static async Task<IngestStatus> ContactAsync(TestHost host, string json, string source = IngestSource.Http)
-    {
-        var body = host.Get<IngestJsonParser>().ParseContacts(Encoding.UTF8.GetBytes(json));
-        var outcomes = await host.Get<IngestService>().IngestContactsAsync(body, source, CancellationToken.None);
-        return outcomes.Single().Status;
-    }
+        => (await IngestCalls.ContactsAsync(host, json, source)).Single().Status;
 
     private static async Task<ItemOutcome> TransactionAsync(TestHost host, string json)
-    {
-        var body = host.Get<IngestJsonParser>().ParseTransactions(Encoding.UTF8.GetBytes(json));
-        return (await host.Get<IngestService>().IngestTransactionsAsync(body, IngestSource.Http, CancellationToken.None)).Single();
-    }
+        => (await IngestCalls.TransactionsAsync(host, json)).Single();
 
     private static string Purchase(string customerId, string id, decimal amount, string at = "2024-05-01T10:00:00Z")
         => string.Create(CultureInfo.InvariantCulture, $$"""{"transactionId":"{{id}}","customerId":"{{customerId}}","timestamp":"{{at}}","amount":{{amount}},"currency":"USD"}""");

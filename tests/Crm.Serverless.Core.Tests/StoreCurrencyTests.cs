@@ -24,11 +24,7 @@ public sealed class StoreCurrencyTests(AzuriteFixture azurite) : IDisposable
         => string.Create(CultureInfo.InvariantCulture,
             $$"""{"transactionId":"{{transactionId}}","customerId":"c1","timestamp":"2024-05-01T10:00:00Z","amount":{{amount}},"currency":"{{currency}}"{{(converted is { } c ? $",\"amountInReportingCurrency\":{c}" : "")}}}""");
 
-    private static async Task<IReadOnlyList<ItemOutcome>> SendAsync(TestHost host, string json)
-    {
-        var body = host.Get<IngestJsonParser>().ParseTransactions(Encoding.UTF8.GetBytes(json));
-        return await host.Get<IngestService>().IngestTransactionsAsync(body, IngestSource.Http, CancellationToken.None);
-    }
+    private static Task<IReadOnlyList<ItemOutcome>> SendAsync(TestHost host, string json) => IngestCalls.TransactionsAsync(host, json);
 
     private static StoreCurrency Another(TestHost host, string? configured = null)
         => new(host.Get<CrmTables>(), Options.Create(new IngestOptions { ReportingCurrency = configured }), NullLogger<StoreCurrency>.Instance);
