@@ -166,13 +166,18 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
     {
         private string _customerId = "";
         private string _currency = "";
+        private IReadOnlySet<string>? _contactFields;
 
         public CsvLine Line { get; } = new(delimiter);
 
         public bool DecimalComma => options.DecimalComma;
 
-        /// <summary>Whether the file has the column at position <paramref name="field"/> of the kind's fields.</summary>
-        public bool HasColumn(int field) => columns[field] >= 0;
+        /// <summary>
+        /// The contact fields this file sets: the same for every row, so built once. Columns 1-6 are the contact
+        /// fields in <see cref="ContactField.All"/> order; attributes have no column and are left alone.
+        /// </summary>
+        public IReadOnlySet<string> ContactFields => _contactFields ??=
+            Enumerable.Range(1, 6).Where(column => columns[column] >= 0).Select(i => ContactField.All[i - 1]).ToHashSet(StringComparer.Ordinal);
 
         /// <summary>For the rules' findings; copied out only when a row has some.</summary>
         public List<FieldError> Scratch { get; } = [];
@@ -324,9 +329,7 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
             return new ParsedItem<Contact>(line, null, customerId, customerId, errors);
         }
 
-        // Columns 1-6 are the contact fields in ContactField.All order; attributes have no column and are left alone.
-        var fields = Enumerable.Range(1, 6).Where(row.HasColumn).Select(i => ContactField.All[i - 1]).ToHashSet(StringComparer.Ordinal);
-        var contact = new Contact(customerId!, row.String(1), row.String(2), row.String(3), row.String(4), createdAt, consent, new Dictionary<string, string>(), updatedAt, fields);
+        var contact = new Contact(customerId!, row.String(1), row.String(2), row.String(3), row.String(4), createdAt, consent, new Dictionary<string, string>(), updatedAt, row.ContactFields);
         row.Scratch.Clear();
         contactRules.Validate(contact, "", row.Scratch);
         return Result(line, contact, customerId, customerId, row.Scratch);
