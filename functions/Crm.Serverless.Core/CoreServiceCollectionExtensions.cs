@@ -55,6 +55,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunLease>();
         services.AddSingleton<ScoringRunService>();
+        services.AddSingleton<RunPublisher>();
         services.AddSingleton<ShardScoreWriter>();
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();

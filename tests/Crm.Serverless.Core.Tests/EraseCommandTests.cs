@@ -29,8 +29,8 @@ public sealed class EraseCommandTests(AzuriteFixture azurite)
             Assert.Equal(0, exitCode);
             Assert.Contains("62 rows deleted", output, StringComparison.Ordinal);
             var tables = host.Get<CrmTables>();
-            Assert.Empty(await StorageRecount.RowsHoldingAsync(tables.AllTables, "gone"));
-            Assert.Equal(61, (await StorageRecount.RowsHoldingAsync(tables.AllTables, "stays")).Count);
+            Assert.Empty(await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), "gone"));
+            Assert.Equal(61, (await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), "stays")).Count);
         }
         finally
         {

@@ -13,16 +13,9 @@ namespace Crm.Serverless.Core.Tests;
 [Collection(AzuriteCollection.Name)]
 public class NightlyJobTests(AzuriteFixture azurite)
 {
+    /// <summary>The scores of the run readers see now.</summary>
     private static async Task<List<ScoreEntity>> ScoresAsync(TestHost host)
-    {
-        var rows = new List<ScoreEntity>();
-        await foreach (var row in host.Get<CrmTables>().Scores.QueryAsync<ScoreEntity>())
-        {
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+        => await StorageRecount.RunScoresAsync(host.Get<CrmTables>(), (await host.Get<RunStore>().GetCurrentRunIdAsync(CancellationToken.None))!);
 
     [Fact]
     public async Task RunAsync_SeededShop_RegistersGatedModelsAndScoresEveryCustomer()

@@ -9,21 +9,13 @@ namespace Crm.Serverless.Core.Tests;
 
 /// <summary>
 /// What a run may use and what it may replace: a backfill sees no model that learned past its date and leaves the
-/// current run and the live Scores rows alone unless published.
+/// current run and its scores alone unless published.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public class RunDisciplineTests(AzuriteFixture azurite)
 {
-    private static async Task<Dictionary<string, (string RunId, string ETag)>> ScoreRowsAsync(TestHost host)
-    {
-        var rows = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
-        await foreach (var row in host.Get<CrmTables>().Scores.QueryAsync<ScoreEntity>())
-        {
-            rows[row.CustomerId] = (row.RunId, row.ETag.ToString());
-        }
-
-        return rows;
-    }
+    private static async Task<Dictionary<string, (string RunId, string ETag)>> ScoreRowsAsync(TestHost host, string runId)
+        => (await StorageRecount.RunScoresAsync(host.Get<CrmTables>(), runId)).ToDictionary(r => r.CustomerId, r => (r.RunId, r.ETag.ToString()), StringComparer.Ordinal);
 
     [Fact]
     public async Task Backfill_AsOfAnEarlierDate_UsesNoLaterModelAndPublishesOnlyWhenAsked()
@@ -41,7 +33,7 @@ public class RunDisciplineTests(AzuriteFixture azurite)
             await registry.PromoteAsync(trained.Version!, CancellationToken.None);
         }
 
-        var before = await ScoreRowsAsync(host);
+        var before = await ScoreRowsAsync(host, current.RunId);
         Assert.Equal(customers, before.Count);
         var date = SeededShop.EndOfData.AddDays(-120);
 
@@ -53,7 +45,7 @@ public class RunDisciplineTests(AzuriteFixture azurite)
         // Both promoted models learned from labels up to 30 or 90 days before the end of the data, past the backfill's date.
         Assert.All(backfill.Scorers!, s => Assert.True(s.IsBetaGeo, s.Description));
         Assert.All(backfill.Scorers!, s => Assert.Contains("after this run's as-of date", s.Description, StringComparison.Ordinal));
-        Assert.Equal(before, await ScoreRowsAsync(host));
+        Assert.Equal(before, await ScoreRowsAsync(host, current.RunId));
         Assert.Equal(current.RunId, (await runs.GetLatestCompleteAsync(CancellationToken.None))!.RunId);
         Assert.Equal(RunStatus.Complete, (await runs.GetAsync(current.RunId, CancellationToken.None))!.Status);
         Assert.Contains("a backfill, not published", await host.Get<RunReportStore>().GetAsync(backfill.RunId, CancellationToken.None), StringComparison.Ordinal);
@@ -65,7 +57,7 @@ public class RunDisciplineTests(AzuriteFixture azurite)
 
         Assert.Equal(0, handOffs);
 
-        // Published (and trained as of its own date), the backfill replaces the live rows and becomes the current run.
+        // Published (and trained as of its own date), the backfill becomes the current run; the run it replaced keeps its rows.
         var published = await job.RunAsync(date, train: true, parallelism: 4, CancellationToken.None, publish: true);
 
         Assert.True(published is { Backfill: true, Published: true, Status: RunStatus.Complete });
@@ -75,10 +67,10 @@ public class RunDisciplineTests(AzuriteFixture azurite)
             Assert.True(model.Metadata.TrainingWindowEndUtc <= ScoringRunService.AsOfEnd(date), source.Version);
         }
 
-        var after = await ScoreRowsAsync(host);
-        var replaced = after.Where(r => r.Value.RunId == published.RunId).ToList();
+        var replaced = await ScoreRowsAsync(host, published.RunId);
         Assert.Equal(published.Customers, replaced.Count);
-        Assert.All(replaced, r => Assert.NotEqual(before[r.Key].ETag, r.Value.ETag));
+        Assert.All(replaced, r => Assert.Equal(published.RunId, r.Value.RunId));
+        Assert.Equal(before, await ScoreRowsAsync(host, current.RunId));
         Assert.Equal(published.RunId, (await runs.GetLatestCompleteAsync(CancellationToken.None))!.RunId);
         Assert.Equal(RunStatus.Superseded, (await runs.GetAsync(current.RunId, CancellationToken.None))!.Status);
     }
@@ -172,16 +164,12 @@ public class RunDisciplineTests(AzuriteFixture azurite)
             writer.ProcessAsync(new ShardMessage(run.RunId, shard), CancellationToken.None),
             privacy.EraseAsync(during, CancellationToken.None));
 
-        var rows = new Dictionary<string, ScoreEntity>(StringComparer.Ordinal);
-        await foreach (var row in tables.Scores.QueryAsync<ScoreEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}")))
-        {
-            rows[row.CustomerId] = row;
-        }
+        var rows = (await StorageRecount.RunScoresAsync(tables, run.RunId)).ToDictionary(r => r.CustomerId, StringComparer.Ordinal);
 
         Assert.DoesNotContain(before, rows.Keys);
         Assert.DoesNotContain(during, rows.Keys);
-        Assert.Empty(await StorageRecount.RowsHoldingAsync(tables.AllTables, before));
-        Assert.Empty(await StorageRecount.RowsHoldingAsync(tables.AllTables, during));
+        Assert.Empty(await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), before));
+        Assert.Empty(await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), during));
         Assert.All(handOff.Skip(2), s => Assert.Equal(run.RunId, rows[s.CustomerId].RunId));
     }
 }

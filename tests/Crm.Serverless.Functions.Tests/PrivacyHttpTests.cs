@@ -89,13 +89,13 @@ public class PrivacyHttpTests(AzuriteFixture azurite, ITestOutputHelper output)
         var tables = host.Get<CrmTables>();
         await SeedAsync(host, Subject);
         await SeedAsync(host, Neighbour);
-        var neighbourBefore = await StorageRecount.RowsHoldingAsync(tables.AllTables, Neighbour);
-        var subjectBefore = await StorageRecount.RowsHoldingAsync(tables.AllTables, Subject);
+        var neighbourBefore = await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), Neighbour);
+        var subjectBefore = await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), Subject);
 
         var erase = await EraseAsync(host, Subject);
 
-        var subjectAfter = await StorageRecount.RowsHoldingAsync(tables.AllTables, Subject);
-        var neighbourAfter = await StorageRecount.RowsHoldingAsync(tables.AllTables, Neighbour);
+        var subjectAfter = await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), Subject);
+        var neighbourAfter = await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), Neighbour);
         output.WriteLine($"Erase: rows holding the customer before {subjectBefore.Count} ({string.Join(", ", subjectBefore.GroupBy(r => r.Table).Select(g => $"{g.Key}: {g.Count()}"))}); " +
                          $"deleted {erase.Json.GetProperty("deletedRows")}; after {subjectAfter.Count}; neighbour rows before {neighbourBefore.Count}, after {neighbourAfter.Count}");
         Assert.Equal(200, erase.Status);

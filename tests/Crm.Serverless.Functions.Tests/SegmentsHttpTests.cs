@@ -84,6 +84,60 @@ public class SegmentsHttpTests(AzuriteFixture azurite)
         Assert.Equal(run.RunId, scores.GetProperty("runId").GetString());
     }
 
+    [Fact]
+    public async Task Segments_DuringARunWithAPoisonedShard_PageCsvAndCountsAgreeOnThePreviousRun_AndACsvThatFailsIsNever200()
+    {
+        await using var host = await azurite.StartHostAsync(builder => builder.AddCrmFunctions());
+        await SeededShop.StoreAsync(host, 900, seed: 13);
+        var job = host.Get<NightlyJob>();
+        var tables = host.Get<Core.Storage.CrmTables>();
+        var previous = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
+        var next = await job.StartAsync(SeededShop.EndOfData, CancellationToken.None);
+        await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(next.RunId, 0)).DeleteAsync();
+        for (var shard = 1; shard < next.Shards; shard++)
+        {
+            await host.Get<ShardScoreWriter>().ProcessAsync(new ShardMessage(next.RunId, shard), CancellationToken.None);
+        }
+
+        var list = await GetAsync(host, "/api/segments");
+        Assert.Equal(previous.RunId, list.Json.GetProperty("runId").GetString());
+        var (name, size) = list.Json.GetProperty("segments").EnumerateArray()
+            .Select(s => (Name: s.GetProperty("segment").GetString()!, Size: s.GetProperty("customers").GetInt32())).MaxBy(s => s.Size);
+        var paged = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await GetAsync(host, $"/api/segments/{name}/customers", "?pageSize=100" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)));
+            Assert.Equal(previous.RunId, page.Json.GetProperty("runId").GetString());
+            paged.AddRange(page.Json.GetProperty("customers").EnumerateArray().Select(c => c.GetProperty("customerId").GetString()!));
+            token = page.Json.TryGetProperty("continuationToken", out var t) ? t.GetString() : null;
+        }
+        while (token is not null);
+
+        // The CSV is answered with its exact length, after it was written whole, and the staged copy is gone.
+        var csv = await GetAsync(host, $"/api/segments/{name}/customers", "?format=csv");
+        Assert.Equal(size, paged.Distinct().Count());
+        Assert.Equal(200, csv.Status);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(csv.Text), csv.Headers.ContentLength);
+        Assert.Equal(paged.Order(StringComparer.Ordinal), csv.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).Order(StringComparer.Ordinal));
+
+        // Storage fails under the export (the run's table is gone): an error with problem details, not a 200 cut short.
+        await tables.RunScores(previous.RunId).DeleteAsync();
+        var request = HttpCall.Request("GET", $"/api/segments/{name}/customers");
+        request.QueryString = new QueryString("?format=csv");
+        var failed = await HttpCall.InvokeAsync(request, r => host.Create<SegmentsHttp>().Customers(r, name, CancellationToken.None));
+
+        Assert.InRange(failed.Status, 500, 599);
+        Assert.StartsWith("application/problem+json", failed.ContentType, StringComparison.Ordinal);
+        var staged = 0;
+        await foreach (var _ in tables.RunResults.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, Core.Export.CustomerCsvExporter.StagingPrefix, CancellationToken.None))
+        {
+            staged++;
+        }
+
+        Assert.Equal(0, staged);
+    }
+
     [Theory]
     [InlineData("/api/segments/loyal/customers", "", 404)]
     [InlineData("/api/segments/champions/customers", "?pageSize=0", 400)]

@@ -36,12 +36,32 @@ internal static class ExportCommand
         ArgumentNullException.ThrowIfNull(output);
         output.Directory?.Create();
         var exporter = services.GetRequiredService<CustomerCsvExporter>();
+
+        // Written beside the target and moved over it only when complete: a failure half-way leaves no file that
+        // looks like an export, and an earlier export at that path stays as it was.
+        var partial = new FileInfo(output.FullName + ".partial");
         int rows;
-        await using (var writer = output.CreateText())
+        try
         {
-            rows = segment is null
-                ? await exporter.WriteAllAsync(writer, cancellationToken, marketableOnly)
-                : await exporter.WriteSegmentAsync(writer, segment, cancellationToken, marketableOnly);
+            await using (var writer = partial.CreateText())
+            {
+                rows = segment is null
+                    ? await exporter.WriteAllAsync(writer, cancellationToken, marketableOnly)
+                    : await exporter.WriteSegmentAsync(writer, segment, cancellationToken, marketableOnly);
+            }
+
+            if (rows >= 0)
+            {
+                partial.MoveTo(output.FullName, overwrite: true);
+            }
+        }
+        finally
+        {
+            partial.Refresh();
+            if (partial.Exists)
+            {
+                partial.Delete();
+            }
         }
 
         if (rows < 0)

@@ -50,8 +50,8 @@ internal static class TrainCommand
         if (run.Backfill)
         {
             Console.WriteLine(run.Published
-                ? "Backfill, published: its scores replaced the live ones and it is now the current run."
-                : "Backfill, not published: the Scores table and the current run are untouched; its run record and report are kept. --publish to replace the live scores.");
+                ? "Backfill, published: it is now the current run that readers see."
+                : "Backfill, not published: the current run is untouched; its scores, run record and report are kept. --publish to make it the current run.");
         }
         if (train)
         {

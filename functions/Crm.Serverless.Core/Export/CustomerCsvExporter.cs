@@ -6,11 +6,15 @@ using Crm.Serverless.Core.Storage;
 namespace Crm.Serverless.Core.Export;
 
 /// <summary>
-/// CSV for marketing tools: every customer with the 360-degree fields and the latest scores (joined partition by
-/// partition, so memory stays at one shard), or one segment's customers with their scores only.
+/// CSV for marketing tools: every customer with the 360-degree fields and the current run's scores (joined partition
+/// by partition, so memory stays at one shard), or one segment's customers with their scores only. Both read the run
+/// the current-run pointer names, once, so a run published mid-export does not mix two runs.
 /// </summary>
-public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader segments, Ingestion.StoreCurrency storeCurrency)
+public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader segments, RunStore runs, CrmTables tables, Ingestion.StoreCurrency storeCurrency)
 {
+    /// <summary>Where staged CSVs wait to be sent (<see cref="StageSegmentAsync"/>); older ones are swept by <see cref="RunPublisher.PruneAsync"/>.</summary>
+    public const string StagingPrefix = "exports/";
+
     public static readonly string[] ContactColumns =
     [
         "customerId", "email", "firstName", "lastName", "country", "marketingConsent",
@@ -32,9 +36,10 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
         await writer.WriteLineAsync(string.Join(',', ContactColumns.Concat(ScoreColumns)));
         var rows = 0;
         var currency = await storeCurrency.GetAsync(cancellationToken) ?? "";
+        var runId = await runs.GetCurrentRunIdAsync(cancellationToken);
         foreach (var partition in CrmKeys.AllPartitions())
         {
-            var scores = await reader.ReadScoresAsync(partition, cancellationToken);
+            var scores = runId is null ? [] : await reader.ReadScoresAsync(runId, partition, cancellationToken);
             await foreach (var customer in reader.ScanPartitionAsync(partition, cancellationToken))
             {
                 if (marketableOnly && customer.MarketingConsent != true)
@@ -74,6 +79,40 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The segment CSV written whole to a blob before anything is sent, so a caller can answer 200 with its exact
+    /// Content-Length, and a failure while reading the scores surfaces as an error instead of a 200 cut short. The
+    /// blob holds personal data: dispose the result once sent (a crash leaves it to the next prune's sweep).
+    /// </summary>
+    /// <returns>The staged CSV, or null when there is no complete run yet.</returns>
+    public async Task<StagedCsv?> StageSegmentAsync(string segment, bool marketableOnly, CancellationToken cancellationToken)
+    {
+        var blob = tables.RunResults.GetBlobClient($"{StagingPrefix}{Guid.NewGuid():N}.csv");
+        try
+        {
+            int rows;
+            await using (var stream = await blob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
+            await using (var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 64 * 1024))
+            {
+                rows = await WriteSegmentAsync(writer, segment, cancellationToken, marketableOnly);
+            }
+
+            if (rows < 0)
+            {
+                await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                return null;
+            }
+
+            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+            return new StagedCsv(blob, properties.Value.ContentLength, rows);
+        }
+        catch
+        {
+            await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            throw;
+        }
     }
 
     private static IEnumerable<string?> ContactFields(CustomerView view)

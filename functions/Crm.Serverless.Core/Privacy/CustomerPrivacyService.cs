@@ -11,8 +11,10 @@ namespace Crm.Serverless.Core.Privacy;
 
 /// <summary>
 /// The data subject's rights over what the app holds: erasure (GDPR Art. 17) and access (Art. 15). Both walk
-/// <see cref="CrmTables.CustomerKeyedTables"/> with the customer's one row range, plus the unattributed
-/// rejected records that mention the customer, so the HTTP function and the CLI erase and export the same rows.
+/// <see cref="CrmTables.CustomerKeyedTables"/> with the customer's one row range, then every run's scores table that
+/// exists (retained runs and a run in progress: the customer's row, found by the same range, and its segment row),
+/// plus the unattributed rejected records that mention the customer, so the HTTP function and the CLI erase and
+/// export the same rows.
 /// </summary>
 public sealed class CustomerPrivacyService(
     CrmTables tables,
@@ -36,6 +38,14 @@ public sealed class CustomerPrivacyService(
         foreach (var table in tables.CustomerKeyedTables)
         {
             deleted[table.Name] = await DeleteAllAsync(table, ct => CustomerKeysAsync(table, customerId, ct), cancellationToken);
+        }
+
+        await foreach (var runScores in tables.ListRunScoresAsync(cancellationToken))
+        {
+            if (await DeleteRunScoresAsync(runScores, customerId, cancellationToken) is > 0 and var rows)
+            {
+                deleted[runScores.Name] = rows;
+            }
         }
 
         deleted[tables.Rejected.Name] += await DeleteAllAsync(tables.Rejected, ct => rejected.UnattributedMentioningAsync(customerId, ct), cancellationToken);
@@ -98,6 +108,25 @@ public sealed class CustomerPrivacyService(
             }
         }
 
+        await foreach (var runScores in tables.ListRunScoresAsync(cancellationToken))
+        {
+            var rows = new List<TableEntity>();
+            foreach (var row in await RunScoreRowsAsync(runScores, customerId, cancellationToken))
+            {
+                rows.Add(row);
+                var segmentRow = await runScores.GetEntityIfExistsAsync<TableEntity>(SegmentPartitionOf(row), row.RowKey, cancellationToken: cancellationToken);
+                if (segmentRow.HasValue)
+                {
+                    rows.Add(segmentRow.Value!);
+                }
+            }
+
+            if (rows.Count > 0)
+            {
+                other[runScores.Name] = [.. rows.Select(AsProperties)];
+            }
+        }
+
         await foreach (var row in rejected.UnattributedMentioningAsync(customerId, cancellationToken))
         {
             rejectedItems.Add(RejectedItemStore.ToRecord(row));
@@ -127,6 +156,69 @@ public sealed class CustomerPrivacyService(
         await foreach (var row in table.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), maxPerPage: 1000, select: KeysOnly, cancellationToken: cancellationToken))
         {
             yield return row;
+        }
+    }
+
+    private static async Task<List<TableEntity>> RunScoreRowsAsync(TableClient table, string customerId, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        try
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), cancellationToken: cancellationToken))
+            {
+                rows.Add(row);
+            }
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            // Pruned between the listing and this read: nothing of the customer is left in it.
+        }
+
+        return rows;
+    }
+
+    private static string SegmentPartitionOf(TableEntity customerRow)
+        => RunScoreKeys.SegmentPartition(customerRow.GetString(nameof(ScoreEntity.Segment)) ?? "", CrmKeys.ShardOf(CrmKeys.CustomerIdOf(customerRow.RowKey)));
+
+    /// <summary>
+    /// The customer's rows in one run's scores table: the segment row first (found from the customer row's segment),
+    /// then the customer row, so an erase cut short still finds the segment row next time; read again until none is
+    /// left, since the run's writer may add them meanwhile (it deletes them too once it sees the customer gone).
+    /// </summary>
+    private static async Task<int> DeleteRunScoresAsync(TableClient table, string customerId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        for (var pass = 1; ; pass++)
+        {
+            var rows = await RunScoreRowsAsync(table, customerId, cancellationToken);
+            if (rows.Count == 0)
+            {
+                return deleted;
+            }
+
+            if (pass > MaxPasses)
+            {
+                throw new RequestFailedException(503, $"Rows kept arriving in {table.Name} while erasing; try again.");
+            }
+
+            foreach (var row in rows)
+            {
+                deleted += await DeleteIfExistsAsync(table, SegmentPartitionOf(row), row.RowKey, cancellationToken);
+                deleted += await DeleteIfExistsAsync(table, row.PartitionKey, row.RowKey, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<int> DeleteIfExistsAsync(TableClient table, string partition, string rowKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await table.DeleteEntityAsync(partition, rowKey, ETag.All, cancellationToken);
+            return response.Status == 404 ? 0 : 1;
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return 0;
         }
     }
 

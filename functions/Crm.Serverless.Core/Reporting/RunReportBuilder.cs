@@ -22,7 +22,6 @@ public sealed class RunReportBuilder(
     ModelRegistry registry,
     ClvService clv,
     SegmentReader scores,
-    CrmTables tables,
     TimeProvider clock,
     ILogger<RunReportBuilder> logger)
 {
@@ -155,24 +154,12 @@ public sealed class RunReportBuilder(
     }
 
     /// <summary>
-    /// The run's own CLV values from the Scores table (rows carry their run id). The shard hand-offs are deleted once
-    /// written, so that an erasure reaches every copy; a rebuilt report of an older run counts only the customers
-    /// no later run has rescored.
+    /// The run's own CLV values from its own scores table (a backfill's too, published or not): the shard hand-offs
+    /// are deleted once written, so that an erasure reaches every copy.
     /// </summary>
     private async Task<double[]> ReadClvAsync(RunRecord run, CancellationToken cancellationToken)
     {
         var values = new List<double>(run.Customers);
-        if (!run.Published)
-        {
-            // A backfill that does not publish has no Scores rows; its hand-offs are kept until this report is stored.
-            for (var shard = 0; shard < run.Shards; shard++)
-            {
-                values.AddRange((await ScoringRunService.ReadShardAsync(tables, run.RunId, shard, cancellationToken)).Select(s => s.Clv));
-            }
-
-            return [.. values];
-        }
-
         await foreach (var score in scores.StreamAsync(run, null, cancellationToken))
         {
             values.Add(score.Clv);

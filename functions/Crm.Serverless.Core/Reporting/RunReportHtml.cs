@@ -53,7 +53,7 @@ public static class RunReportHtml
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         html.Append("<title>").Append(E(Inv($"Customer analytics run report, as of {run.AsOf:yyyy-MM-dd}"))).Append("</title>\n<style>").Append(Css).Append("</style>\n</head>\n<body>\n");
         html.Append("<header>\n<h1>Customer analytics run report</h1>\n<p class=\"lead\">")
-            .Append(E(Inv($"Data as of {run.AsOf:yyyy-MM-dd} (end of day, UTC). Run {run.RunId}, status {run.Status}{(run.Backfill ? run.Published ? " (a published backfill: its scores replaced the later run's)" : " (a backfill, not published: the live scores and the current run are untouched)" : "")}; report generated {report.GeneratedAt:yyyy-MM-dd HH:mm} UTC.")))
+            .Append(E(Inv($"Data as of {run.AsOf:yyyy-MM-dd} (end of day, UTC). Run {run.RunId}, status {run.Status}{(run.Backfill ? run.Published ? " (a published backfill: it replaced the later run as the current one)" : " (a backfill, not published: the current run is untouched)" : "")}; report generated {report.GeneratedAt:yyyy-MM-dd HH:mm} UTC.")))
             .Append("</p>\n</header>\n");
 
         Glance(html, report);

@@ -22,4 +22,11 @@ public sealed class NightlyOptions
     /// <summary>Partitions read in parallel when loading every customer's history.</summary>
     [Range(1, 64)]
     public int ReadParallelism { get; set; } = 8;
+
+    /// <summary>
+    /// Complete runs whose scores tables are kept, the current one included; older ones are deleted when a run is
+    /// published. A run in progress is never pruned. Paging that began on a run keeps reading it while it is kept.
+    /// </summary>
+    [Range(1, 100)]
+    public int RunRetention { get; set; } = 3;
 }

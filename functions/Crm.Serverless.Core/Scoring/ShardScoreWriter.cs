@@ -11,24 +11,37 @@ namespace Crm.Serverless.Core.Scoring;
 public sealed record ShardMessage(string RunId, int Shard);
 
 /// <summary>
-/// Writes one shard's scores to the Scores table in 100-entity batches. Idempotent: a retried shard upserts the
-/// same rows again, a shard already marked done is skipped, and a run already complete is left alone. The shard that
-/// completes the run publishes its report; a redelivered message finishes that job if the first attempt died in it.
-/// A backfill that does not publish writes no Scores rows: its hand-offs stay until its report is built from them.
+/// Writes one shard's scores into its run's own table (<see cref="RunScoreKeys"/>): every run, a backfill too, since no
+/// run's rows can touch another's; readers see a run only once <see cref="RunPublisher"/> points at it. Idempotent: a
+/// retried shard upserts the same rows again.
 /// Erase wins: only customers whose row is still stored get a score, and those whose row is gone after the write are
-/// deleted again. An erase removes the customer row before the Scores row (<see cref="CrmTables.CustomerKeyedTables"/>),
-/// so whichever way an erase and this write interleave, the erased customer ends without a Scores row.
+/// deleted again. An erase removes the customer row before any run's scores (<see cref="CrmTables.CustomerKeyedTables"/>),
+/// so whichever way an erase and this write interleave, the erased customer ends without a row in this run.
 /// </summary>
-public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers, RunStore runs, RunReportStore reports, ILogger<ShardScoreWriter> logger)
+public sealed class ShardScoreWriter(
+    CrmTables tables,
+    CustomerReader customers,
+    RunStore runs,
+    RunPublisher publisher,
+    RunReportStore reports,
+    ILogger<ShardScoreWriter> logger)
 {
+    private const int MaxBatch = 100;
+
+    /// <summary>
+    /// Today's queue path: reads the shard's hand-off blob and writes it (<see cref="WriteAsync"/>). A shard already
+    /// done is skipped, and a run already complete is published again (the first attempt may have died before). The
+    /// shard that completes the run publishes it and its report.
+    /// </summary>
     public async Task<int> ProcessAsync(ShardMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var run = await runs.GetAsync(message.RunId, cancellationToken);
         if (run is { Status: RunStatus.Complete or RunStatus.Superseded })
         {
+            await publisher.PublishAsync(run, cancellationToken);
             await reports.EnsurePublishedAsync(run, cancellationToken);
-            await DeleteHandOffsAsync(run, cancellationToken);
+            await DeleteHandOffAsync(message, cancellationToken);
             logger.LogInformation("Shard {Shard} of run {RunId} needs no work", message.Shard, message.RunId);
             return 0;
         }
@@ -40,74 +53,82 @@ public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers,
         }
 
         var scores = await ScoringRunService.ReadShardAsync(tables, message.RunId, message.Shard, cancellationToken);
-        if (run.Published)
-        {
-            scores = await WriteStoredAsync(scores, CrmKeys.Partition(message.Shard), cancellationToken);
-        }
+        var written = await WriteAsync(run, message.Shard, scores, cancellationToken);
+        var completed = await runs.MarkShardDoneAsync(message.RunId, message.Shard, written, cancellationToken);
 
-        var completed = await runs.MarkShardDoneAsync(message.RunId, message.Shard, scores.Length, cancellationToken);
-        if (run.Published)
-        {
-            // The scores live in the table now; the hand-off holds customer data that an erasure would not reach.
-            await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(message.RunId, message.Shard)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-        }
-
+        // The scores live in the run's table now; the hand-off holds customer data that an erasure would not reach.
+        await DeleteHandOffAsync(message, cancellationToken);
         if (completed)
         {
             var finished = (await runs.GetAsync(message.RunId, cancellationToken))!;
-            if (finished is { Backfill: true, Published: true })
-            {
-                await runs.SupersedeLaterAsync(finished, cancellationToken);
-            }
-
+            await publisher.PublishAsync(finished, cancellationToken);
             await reports.PublishAsync(finished, cancellationToken);
-            await DeleteHandOffsAsync(finished, cancellationToken);
         }
 
-        logger.LogInformation("Shard {Shard} of run {RunId}: {Customers} scores written; run complete: {Completed}", message.Shard, message.RunId, scores.Length, completed);
-        return scores.Length;
+        logger.LogInformation("Shard {Shard} of run {RunId}: {Customers} scores written; run complete: {Completed}", message.Shard, message.RunId, written, completed);
+        return written;
     }
 
     /// <summary>
-    /// Upserts the scores of customers still stored, then deletes the rows of any whose customer row went meanwhile:
-    /// if the erase deleted the customer row before the second read, this deletes the score; if after, the erase's own
-    /// Scores delete comes after this upsert. Reads keys and one column of the shard twice (1,000 rows a request).
+    /// Writes one shard's scores of <paramref name="run"/>: each customer's row and its segment row, in 100-entity
+    /// batches of one partition. Reads the keys and one column of the shard's customer rows before and after (1,000
+    /// rows a request): customers not stored before get nothing, those gone after have both rows deleted again (if the
+    /// erase deleted the customer row before the second read, this deletes the scores; if after, the erase's own pass
+    /// over the run tables comes after these writes).
     /// </summary>
-    /// <returns>The scores written.</returns>
-    private async Task<CustomerScore[]> WriteStoredAsync(CustomerScore[] scores, string partition, CancellationToken cancellationToken)
+    /// <returns>The customers whose rows were written and stayed.</returns>
+    /// <exception cref="ArgumentException">A score of a customer of another shard.</exception>
+    public async Task<int> WriteAsync(RunRecord run, int shard, IReadOnlyList<CustomerScore> scores, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.FirstOrDefault(s => CrmKeys.ShardOf(s.CustomerId) != shard) is not null)
+        {
+            throw new ArgumentException($"Every score must belong to shard {shard}.", nameof(scores));
+        }
+
+        var table = tables.RunScores(run.RunId);
+        var partition = CrmKeys.Partition(shard);
         var stored = await customers.ReadConsentAsync(partition, cancellationToken);
         var kept = scores.Where(s => stored.ContainsKey(s.CustomerId)).ToArray();
-        foreach (var chunk in kept.Select(ScoreEntity.From).Chunk(100))
+        foreach (var chunk in kept.Select(ScoreEntity.From).Chunk(MaxBatch))
         {
-            await tables.Scores.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
+            await UpsertAsync(table, chunk, cancellationToken);
+        }
+
+        foreach (var segment in kept.GroupBy(s => s.Segment, StringComparer.Ordinal))
+        {
+            foreach (var chunk in segment.Select(ScoreEntity.ForSegment).Chunk(MaxBatch))
+            {
+                await UpsertAsync(table, chunk, cancellationToken);
+            }
         }
 
         var still = await customers.ReadConsentAsync(partition, cancellationToken);
         foreach (var erased in kept.Where(s => !still.ContainsKey(s.CustomerId)))
         {
-            try
-            {
-                await tables.Scores.DeleteEntityAsync(partition, CrmKeys.CustomerRow(erased.CustomerId), ETag.All, cancellationToken);
-            }
-            catch (RequestFailedException exception) when (exception.Status == 404)
-            {
-                // The erase got there first.
-            }
+            await DeleteIfExistsAsync(table, ScoreEntity.ForSegment(erased), cancellationToken);
+            await DeleteIfExistsAsync(table, ScoreEntity.From(erased), cancellationToken);
         }
 
-        return [.. kept.Where(s => still.ContainsKey(s.CustomerId))];
+        return kept.Count(s => still.ContainsKey(s.CustomerId));
     }
 
-    /// <summary>An unpublished backfill's report is built from its hand-offs; once it is stored they go.</summary>
-    private async Task DeleteHandOffsAsync(RunRecord run, CancellationToken cancellationToken)
+    private static async Task UpsertAsync(TableClient table, ScoreEntity[] chunk, CancellationToken cancellationToken)
+        => await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
+
+    private static async Task DeleteIfExistsAsync(TableClient table, ScoreEntity row, CancellationToken cancellationToken)
     {
-        if (!run.Published)
+        try
         {
-            for (var shard = 0; shard < run.Shards; shard++)
-            {
-                await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(run.RunId, shard)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-            }
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            // The erase got there first.
         }
     }
+
+    private async Task DeleteHandOffAsync(ShardMessage message, CancellationToken cancellationToken)
+        => await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(message.RunId, message.Shard)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 }

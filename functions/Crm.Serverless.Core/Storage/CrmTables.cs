@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -9,36 +10,54 @@ namespace Crm.Serverless.Core.Storage;
 
 /// <summary>The app's tables and queue, resolved once from configuration.</summary>
 public sealed class CrmTables(
-    TableServiceClient tables,
+    TableServiceClient service,
     QueueServiceClient queues,
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
     IOptions<IngestOptions> ingest,
     IOptions<NightlyOptions> nightly)
 {
-    public TableClient Customers { get; } = tables.GetTableClient(storage.Value.CustomersTable);
+    public TableClient Customers { get; } = service.GetTableClient(storage.Value.CustomersTable);
 
-    public TableClient Rejected { get; } = tables.GetTableClient(storage.Value.RejectedTable);
+    public TableClient Rejected { get; } = service.GetTableClient(storage.Value.RejectedTable);
 
     public QueueClient IngestQueue { get; } = queues.GetQueueClient(ingest.Value.QueueName);
 
     /// <summary>Where the Functions host moves a message after its last failed attempt.</summary>
     public QueueClient IngestPoisonQueue { get; } = queues.GetQueueClient(ingest.Value.QueueName + "-poison");
 
-    /// <summary>Latest scores per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
-    public TableClient Scores { get; } = tables.GetTableClient(storage.Value.ScoresTable);
+    private readonly string _scoresPrefix = storage.Value.ScoresTable;
+
+    /// <summary>
+    /// One run's scores, a table of its own (<c>{prefix}Scores{runId}</c>, layout in <see cref="RunScoreKeys"/>): a run
+    /// writes only its own rows, readers switch runs by the current-run pointer, and pruning a run is one table delete.
+    /// </summary>
+    public TableClient RunScores(string runId) => service.GetTableClient(RunScoreKeys.TableName(_scoresPrefix, runId));
+
+    /// <summary>Every run's scores table that exists now, in progress or retained, listed by name (one request per 1,000 tables).</summary>
+    public async IAsyncEnumerable<TableClient> ListRunScoresAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"TableName ge {_scoresPrefix} and TableName lt {_scoresPrefix + "~"}");
+        await foreach (var table in service.QueryAsync(filter, cancellationToken: cancellationToken))
+        {
+            if (RunScoreKeys.IsTableName(_scoresPrefix, table.Name))
+            {
+                yield return service.GetTableClient(table.Name);
+            }
+        }
+    }
 
     /// <summary>
     /// Consent changes per customer. A table of its own: transaction ids may hold any key-legal character, so rows
     /// in the customer's Customers range could collide with a purchase's row key.
     /// </summary>
-    public TableClient Consent { get; } = tables.GetTableClient(storage.Value.ConsentTable);
+    public TableClient Consent { get; } = service.GetTableClient(storage.Value.ConsentTable);
 
     /// <summary>Nightly run records and their shards' progress.</summary>
-    public TableClient Runs { get; } = tables.GetTableClient(storage.Value.RunsTable);
+    public TableClient Runs { get; } = service.GetTableClient(storage.Value.RunsTable);
 
     /// <summary>Store-wide settings (<see cref="StoreSettingEntity"/>), not keyed by customer.</summary>
-    public TableClient Settings { get; } = tables.GetTableClient(storage.Value.SettingsTable);
+    public TableClient Settings { get; } = service.GetTableClient(storage.Value.SettingsTable);
 
     public QueueClient ScoreQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName);
 
@@ -53,10 +72,26 @@ public sealed class CrmTables(
     /// <c>{customerId}|</c>. Erasure and the access export walk this list, so a customer-keyed table left out of it
     /// is neither erased nor exported.
     /// </summary>
-    /// <remarks>Erasure walks these in order; Customers before Scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).</remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent];
+    /// <remarks>
+    /// Erasure walks these in order, then every run's scores table (<see cref="ListRunScoresAsync"/>): Customers
+    /// before the scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).
+    /// </remarks>
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent];
 
+    /// <summary>The fixed tables; the runs' scores tables come and go (<see cref="ListAllTablesAsync"/>).</summary>
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];
+
+    /// <summary>The fixed tables and every run's scores table that exists now.</summary>
+    public async Task<IReadOnlyList<TableClient>> ListAllTablesAsync(CancellationToken cancellationToken)
+    {
+        var all = AllTables.ToList();
+        await foreach (var table in ListRunScoresAsync(cancellationToken))
+        {
+            all.Add(table);
+        }
+
+        return all;
+    }
 
     public IEnumerable<QueueClient> AllQueues => [IngestQueue, IngestPoisonQueue, ScoreQueue, ScorePoisonQueue];
 
@@ -65,7 +100,7 @@ public sealed class CrmTables(
     /// <summary>Deletes every table, queue and container named here, with all their data (<c>crm stores delete</c>, test and bench clean-up).</summary>
     public async Task DeleteAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in AllTables)
+        foreach (var table in await ListAllTablesAsync(cancellationToken))
         {
             await table.DeleteAsync(cancellationToken);
         }

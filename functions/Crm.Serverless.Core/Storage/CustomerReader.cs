@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Scoring;
 
 namespace Crm.Serverless.Core.Storage;
 
@@ -9,20 +10,27 @@ namespace Crm.Serverless.Core.Storage;
 public sealed record StoredCounts(long Customers, long Transactions, long Contacts);
 
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
-public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency)
+public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency, RunStore runs)
 {
-    /// <summary>Two point reads in parallel: the customer row and the latest scores row.</summary>
+    /// <summary>
+    /// Three point reads: the customer row and the current-run pointer in parallel, then the customer's row in that
+    /// run's scores table. Scores come from the current complete run only, never from a run still writing.
+    /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
         var partition = CrmKeys.PartitionOf(customerId);
         var rowKey = CrmKeys.CustomerRow(customerId);
         var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
-        var score = tables.Scores.GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var current = runs.GetCurrentRunIdAsync(cancellationToken);
         var row = await customer;
-        var scores = await score;
-        return row.HasValue
-            ? EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores.HasValue ? scores.Value!.ToScore() : null)
-            : null;
+        var runId = await current;
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var scores = runId is null ? null : await tables.RunScores(runId).GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        return EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores is { HasValue: true } ? scores.Value!.ToScore() : null);
     }
 
     /// <summary>Every customer row of one shard; purchase rows are skipped client-side (they share the ranges).</summary>
@@ -38,12 +46,12 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
         }
     }
 
-    /// <summary>The scores rows of one partition by customer id (stale rows of customers a later run skipped included).</summary>
-    public async Task<Dictionary<string, CustomerScore>> ReadScoresAsync(string partition, CancellationToken cancellationToken)
+    /// <summary>One run's scores of one shard by customer id (the customer rows of the run's table, 1,000 a request).</summary>
+    public async Task<Dictionary<string, CustomerScore>> ReadScoresAsync(string runId, string partition, CancellationToken cancellationToken)
     {
         var scores = new Dictionary<string, CustomerScore>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        await foreach (var row in tables.Scores.QueryAsync<ScoreEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        await foreach (var row in tables.RunScores(runId).QueryAsync<ScoreEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
             scores[row.CustomerId] = row.ToScore();
         }

@@ -6,8 +6,8 @@ using Crm.Serverless.Core.Domain;
 namespace Crm.Serverless.Core.Storage;
 
 /// <summary>
-/// A customer's latest scores. Keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>), so erasing a
-/// customer's range covers this table too; <see cref="RunId"/> tells current rows from ones a later run replaced.
+/// A customer's scores in one run, in that run's own table: the customer row (keys as in <see cref="CrmKeys"/>) and
+/// its copy in the segment's partition (<see cref="ForSegment"/>); layout in <see cref="RunScoreKeys"/>.
 /// </summary>
 public sealed class ScoreEntity : ITableEntity
 {
@@ -65,6 +65,14 @@ public sealed class ScoreEntity : ITableEntity
             ChurnModelVersion = score.ChurnModelVersion,
             PurchaseModelVersion = score.PurchaseModelVersion,
         };
+    }
+
+    /// <summary>The same row in its segment's partition for the customer's shard, where segment pages read it by key.</summary>
+    public static ScoreEntity ForSegment(CustomerScore score)
+    {
+        var entity = From(score);
+        entity.PartitionKey = RunScoreKeys.SegmentPartition(score.Segment, CrmKeys.ShardOf(score.CustomerId));
+        return entity;
     }
 
     public CustomerScore ToScore() => new(

@@ -18,6 +18,7 @@ public sealed class StorageOptions
 
     public string RejectedTable => TablePrefix + "Rejected";
 
+    /// <summary>The prefix of each run's own scores table, <c>{ScoresTable}{runId}</c> (<see cref="RunScoreKeys"/>).</summary>
     public string ScoresTable => TablePrefix + "Scores";
 
     public string RunsTable => TablePrefix + "Runs";

@@ -15,7 +15,7 @@ public sealed class SegmentsHttp(SegmentReader segments, CustomerCsvExporter exp
 {
     public const int DefaultPageSize = 100;
 
-    /// <summary>Each segment's size, mean CLV and mean churn probability, as of the latest complete run (marketing key).</summary>
+    /// <summary>Each segment's size, mean CLV and mean churn probability, as of the current run (the run pointer; marketing key).</summary>
     [Function("GetSegments")]
     public async Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "segments")] HttpRequest request,
@@ -66,7 +66,11 @@ public sealed class SegmentsHttp(SegmentReader segments, CustomerCsvExporter exp
 
         if (WantsCsv(request))
         {
-            return new CsvResult(writer => exporter.WriteSegmentAsync(writer, segment.Slug(), cancellationToken, marketable), $"{segment.Slug()}-{run.AsOf:yyyy-MM-dd}.csv");
+            // Written whole before answering: a failure half-way is an error response, never a 200 cut short.
+            var staged = await exporter.StageSegmentAsync(segment.Slug(), marketable, cancellationToken);
+            return staged is null
+                ? Problems.NotFound(request, "No scoring run has completed yet.")
+                : new CsvResult(staged, $"{segment.Slug()}-{run.AsOf:yyyy-MM-dd}.csv");
         }
 
         var token = request.Query["continuationToken"].ToString();
@@ -82,6 +86,10 @@ public sealed class SegmentsHttp(SegmentReader segments, CustomerCsvExporter exp
         catch (FormatException)
         {
             return Problems.Validation(request, [new FieldError("continuationToken", "is not a token this API handed out")]);
+        }
+        catch (InvalidContinuationTokenException exception)
+        {
+            return Problems.Validation(request, [new FieldError("continuationToken", exception.Message)]);
         }
     }
 
