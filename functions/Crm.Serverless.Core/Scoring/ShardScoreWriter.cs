@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +22,7 @@ public sealed class ShardScoreWriter(
     CustomerReader customers,
     RunStore runs,
     RunPublisher publisher,
-    RunReportStore reports,
+    IRunReportPublisher reports,
     ILogger<ShardScoreWriter> logger)
 {
     private const int MaxBatch = 100;
