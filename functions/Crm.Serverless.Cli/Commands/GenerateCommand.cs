@@ -6,8 +6,10 @@ using Crm.Serverless.Ml.Simulation;
 namespace Crm.Serverless.Cli.Commands;
 
 /// <summary>
-/// <c>crm generate --customers N --seed S --out FILE [--contacts FILE] [--currency EUR]</c>: a seeded synthetic shop whose customers
-/// buy and drop out like real ones (BG/NBD + Gamma-Gamma with heterogeneity), in the CSV format of the CDNOW file.
+/// <c>crm generate --customers N --seed S --out FILE [--contacts FILE] [--interactions FILE [--interaction-shape complaints|quiet]] [--currency EUR]</c>:
+/// a seeded synthetic shop whose customers buy and drop out like real ones (BG/NBD + Gamma-Gamma with heterogeneity),
+/// in the CSV format of the CDNOW file; with <c>--interactions</c> also their contacts with the shop, whose complaints
+/// and low ratings end some customers (<see cref="InteractionSimulationOptions"/>).
 /// </summary>
 internal static class GenerateCommand
 {
@@ -17,6 +19,13 @@ internal static class GenerateCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same shop)", DefaultValueFactory = _ => 42 };
         var output = new Option<FileInfo>("--out") { Description = "Transactions CSV to write", Required = true };
         var contacts = new Option<FileInfo?>("--contacts") { Description = "Also write a contacts CSV (synthetic, no real personal data)" };
+        var interactions = new Option<FileInfo?>("--interactions") { Description = "Also simulate interactions (complaints end some customers) and write them as CSV" };
+        var interactionShape = new Option<string>("--interaction-shape")
+        {
+            Description = "How the shop's customers talk to it: complaints (frequent complaints, strong effect) or quiet (rare, mostly resolved, weaker effect)",
+            DefaultValueFactory = _ => "complaints",
+        };
+        interactionShape.AcceptOnlyFromAmong("complaints", "quiet");
         var weeks = new Option<double>("--weeks") { Description = "Weeks of history from 1997-01-01", DefaultValueFactory = _ => 78 };
         var shape = new Option<double>("--rate-shape") { Description = "BG/NBD r: higher means more frequent buyers (CDNOW 0.243)", DefaultValueFactory = _ => 0.243 };
         var currency = new Option<string>("--currency") { Description = "ISO 4217 code written on every row (amounts are not converted)", DefaultValueFactory = _ => "USD" };
@@ -48,7 +57,7 @@ internal static class GenerateCommand
                 result.AddError("--rate-shape must be more than 0 and at most 1,000.");
             }
         });
-        var command = new Command("generate", "Write a seeded synthetic shop as CSV.") { customers, seed, output, contacts, weeks, shape, currency };
+        var command = new Command("generate", "Write a seeded synthetic shop as CSV.") { customers, seed, output, contacts, interactions, interactionShape, weeks, shape, currency };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new ShopSimulationOptions
@@ -57,9 +66,12 @@ internal static class GenerateCommand
                 Seed = parse.GetValue(seed),
                 ObservationWeeks = parse.GetValue(weeks),
                 R = parse.GetValue(shape),
+                Interactions = parse.GetValue(interactions) is null ? null
+                    : parse.GetValue(interactionShape) == "quiet" ? InteractionSimulationOptions.Quiet
+                    : new InteractionSimulationOptions(),
             };
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-            var (rows, people) = await WriteAsync(options, parse.GetValue(output)!, parse.GetValue(contacts), cancellationToken, parse.GetValue(currency)!);
+            var (rows, people) = await WriteAsync(options, parse.GetValue(output)!, parse.GetValue(contacts), cancellationToken, parse.GetValue(currency)!, parse.GetValue(interactions));
             Console.WriteLine($"Generated {people:N0} customers and {rows:N0} transactions in {stopwatch.Elapsed.TotalSeconds:0.0} s: {parse.GetValue(output)!.FullName}");
             return 0;
         });
@@ -71,7 +83,11 @@ internal static class GenerateCommand
 
     private static readonly string[] Countries = ["US", "GB", "DE", "FR", "NL", "SE", "ES", "IT", "CA", "AU"];
 
-    public static async Task<(long Transactions, int Customers)> WriteAsync(ShopSimulationOptions options, FileInfo output, FileInfo? contacts, CancellationToken cancellationToken, string currency = "USD")
+    /// <summary>The columns of the interactions file, in the order <c>crm import --interactions</c> reads them.</summary>
+    public const string InteractionColumns = "interactionId,customerId,timestamp,channel,direction,type,rating,resolvedAt,campaignId";
+
+    public static async Task<(long Transactions, int Customers)> WriteAsync(
+        ShopSimulationOptions options, FileInfo output, FileInfo? contacts, CancellationToken cancellationToken, string currency = "USD", FileInfo? interactions = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
@@ -79,6 +95,12 @@ internal static class GenerateCommand
         var people = 0;
         await using var transactions = new StreamWriter(output.FullName, false, new UTF8Encoding(false), 1 << 20);
         await using var contactWriter = contacts is null ? null : new StreamWriter(contacts.FullName, false, new UTF8Encoding(false), 1 << 20);
+        await using var interactionWriter = interactions is null ? null : new StreamWriter(interactions.FullName, false, new UTF8Encoding(false), 1 << 20);
+        if (interactionWriter is not null)
+        {
+            await interactionWriter.WriteLineAsync(InteractionColumns);
+        }
+
         await transactions.WriteLineAsync("transactionId,customerId,timestamp,amount,currency,quantity");
         if (contactWriter is not null)
         {
@@ -87,7 +109,7 @@ internal static class GenerateCommand
 
         // The simulation is one seeded random stream, so it runs in order on this thread; turning customers into
         // text is most of the work, so chunks are formatted on the other cores and written back in order.
-        var inFlight = new Queue<Task<(StringBuilder Transactions, StringBuilder? Contacts)>>();
+        var inFlight = new Queue<Task<Chunk>>();
         foreach (var chunk in ShopSimulator.Simulate(options).Chunk(ChunkCustomers))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -98,26 +120,29 @@ internal static class GenerateCommand
                 rows += customer.History.Purchases.Count;
             }
 
-            inFlight.Enqueue(Task.Run(() => Format(chunk, first, contactWriter is not null, currency), cancellationToken));
+            inFlight.Enqueue(Task.Run(() => Format(chunk, first, contactWriter is not null, interactionWriter is not null, currency), cancellationToken));
             while (inFlight.Count > Environment.ProcessorCount)
             {
-                await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, cancellationToken);
+                await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, interactionWriter, cancellationToken);
             }
         }
 
         while (inFlight.Count > 0)
         {
-            await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, cancellationToken);
+            await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, interactionWriter, cancellationToken);
         }
 
         return (rows, people);
     }
 
-    private static (StringBuilder Transactions, StringBuilder? Contacts) Format(SimulatedCustomer[] chunk, int first, bool withContacts, string currency)
+    private sealed record Chunk(StringBuilder Transactions, StringBuilder? Contacts, StringBuilder? Interactions);
+
+    private static Chunk Format(SimulatedCustomer[] chunk, int first, bool withContacts, bool withInteractions, string currency)
     {
         var invariant = CultureInfo.InvariantCulture;
         var lines = new StringBuilder(chunk.Length * 400);
         var contactLines = withContacts ? new StringBuilder(chunk.Length * 100) : null;
+        var interactionLines = withInteractions ? new StringBuilder(chunk.Length * 1500) : null;
         for (var k = 0; k < chunk.Length; k++)
         {
             var id = chunk[k].History.CustomerId;
@@ -131,17 +156,37 @@ internal static class GenerateCommand
 
             var person = first + k;
             contactLines?.Append(invariant, $"{id},{id.ToLowerInvariant()}@example.invalid,Customer,{id},{Countries[person % Countries.Length]},{purchases[0].TimestampUtc:yyyy-MM-dd},{(person % 3 != 0 ? "true" : "false")}").AppendLine();
+            if (interactionLines is not null)
+            {
+                var events = chunk[k].Interactions;
+                for (var i = 0; i < events.Count; i++)
+                {
+                    var e = events[i];
+                    interactionLines.Append(invariant, $"{id}-i{i},{id},{e.TimestampUtc:s}Z,{InteractionCsv.ChannelName(e.Channel)},{(e.Inbound ? "inbound" : "outbound")},{InteractionCsv.TypeName(e.Type)},{e.Rating},");
+                    if (e.ResolvedUtc is { } resolved)
+                    {
+                        interactionLines.Append(invariant, $"{resolved:s}Z");
+                    }
+
+                    interactionLines.Append(',').Append(e.CampaignId).AppendLine();
+                }
+            }
         }
 
-        return (lines, contactLines);
+        return new Chunk(lines, contactLines, interactionLines);
     }
 
-    private static async Task WriteChunkAsync((StringBuilder Transactions, StringBuilder? Contacts) chunk, StreamWriter transactions, StreamWriter? contacts, CancellationToken cancellationToken)
+    private static async Task WriteChunkAsync(Chunk chunk, StreamWriter transactions, StreamWriter? contacts, StreamWriter? interactions, CancellationToken cancellationToken)
     {
         await transactions.WriteAsync(chunk.Transactions, cancellationToken);
         if (contacts is not null && chunk.Contacts is not null)
         {
             await contacts.WriteAsync(chunk.Contacts, cancellationToken);
+        }
+
+        if (interactions is not null && chunk.Interactions is not null)
+        {
+            await interactions.WriteAsync(chunk.Interactions, cancellationToken);
         }
     }
 }

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using Crm.Serverless.Ml.Clv;
+using Crm.Serverless.Ml.Data;
 
 namespace Crm.Serverless.Ml.Propensity;
 
 /// <summary>
 /// Computes <see cref="CustomerFeatures"/> for every customer with a purchase on or before a date, from those
-/// purchases only. Training (at each cut-off) and scoring (at the as-of date) both come through here, so they cannot
+/// purchases only, and the <see cref="InteractionFeatures"/> when the table has interactions, from those strictly before it. Training (at each cut-off) and scoring (at the as-of date) both come through here, so they cannot
 /// drift apart, and nothing after the date can leak into a row.
 /// </summary>
 public static class FeatureBuilder
@@ -39,20 +40,83 @@ public static class FeatureBuilder
         }
 
         var customers = known.ToArray();
-        var values = new float[customers.Length * CustomerFeatures.Count];
+        var layout = table.Layout;
+        var width = layout.Count;
+        var values = new float[customers.Length * width];
         var betaGeo = customers.Length == 0 ? null : CutoffBetaGeo.Fit(table, asOfTicks);
         var window = windowDays / CutoffBetaGeo.Unit.Days();
         Parallel.ForEach(Partitioner.Create(0, customers.Length, 8192), range =>
         {
             for (var row = range.Item1; row < range.Item2; row++)
             {
-                var features = values.AsSpan(row * CustomerFeatures.Count, CustomerFeatures.Count);
+                var features = values.AsSpan(row * width, width);
                 Fill(table, customers[row], asOfTicks, features);
                 FillBetaGeo(table, customers[row], asOfTicks, betaGeo, window, features);
+                if (table.Interactions is { } interactions)
+                {
+                    FillInteractions(table, interactions, customers[row], asOfTicks, features);
+                }
             }
         });
 
-        return new FeatureRows(asOfUtc, customers, values);
+        return new FeatureRows(asOfUtc, layout, customers, values);
+    }
+
+    /// <summary>
+    /// The interaction features from the customer's interactions strictly before the date: an event at the cut-off
+    /// instant, and a resolution at or after it, are not yet known.
+    /// </summary>
+    private static void FillInteractions(PurchaseTable table, InteractionTable interactions, int customer, long asOfTicks, Span<float> features)
+    {
+        var events = interactions.Events;
+        var ticks = interactions.Ticks;
+        var start = interactions.Offsets[customer];
+        var end = interactions.EndBefore(customer, asOfTicks);
+        var windowStart = asOfTicks - (long)(InteractionFeatures.WindowDays * TimeSpan.TicksPerDay);
+
+        // A marketing e-mail after the last purchase on or before the date has had no purchase following it.
+        var lastPurchase = table.Ticks[table.EndOnOrBefore(customer, asOfTicks) - 1];
+        int complaints = 0, unresolved = 0, unanswered = 0, lastRating = 0;
+        long lastInbound = long.MinValue;
+        for (var i = start; i < end; i++)
+        {
+            var e = events[i];
+            if (e.Inbound)
+            {
+                lastInbound = ticks[i];
+            }
+
+            if (e.Rating is { } rating)
+            {
+                lastRating = rating;
+            }
+
+            if (ticks[i] <= windowStart)
+            {
+                continue;
+            }
+
+            if (e.Type == InteractionType.Complaint)
+            {
+                complaints++;
+                if (e.ResolvedUtc is not { } resolved || resolved.Ticks >= asOfTicks)
+                {
+                    unresolved++;
+                }
+            }
+            else if (!e.Inbound && e.Type == InteractionType.Marketing && e.Channel == InteractionChannel.Email && ticks[i] > lastPurchase)
+            {
+                unanswered++;
+            }
+        }
+
+        features[InteractionFeatures.ComplaintsLast90Days] = complaints;
+        features[InteractionFeatures.UnresolvedComplaintsLast90Days] = unresolved;
+        features[InteractionFeatures.DaysSinceLastInbound] = lastInbound == long.MinValue
+            ? NoGap
+            : (float)((double)(asOfTicks - lastInbound) / TimeSpan.TicksPerDay);
+        features[InteractionFeatures.LastRating] = lastRating == 0 ? NoGap : lastRating;
+        features[InteractionFeatures.UnansweredMarketingEmailsLast90Days] = unanswered;
     }
 
     /// <summary>

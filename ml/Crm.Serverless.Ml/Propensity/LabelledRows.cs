@@ -3,8 +3,9 @@ namespace Crm.Serverless.Ml.Propensity;
 /// <summary>Feature rows and labels from one or more cut-offs, stacked in cut-off order.</summary>
 public sealed class LabelledRows
 {
-    private LabelledRows(float[] features, bool[] labels, int[] customerIndices, IReadOnlyList<CutoffRowCount> cutoffs)
+    private LabelledRows(FeatureLayout layout, float[] features, bool[] labels, int[] customerIndices, IReadOnlyList<CutoffRowCount> cutoffs)
     {
+        Layout = layout;
         Features = features;
         Labels = labels;
         CustomerIndices = customerIndices;
@@ -13,7 +14,9 @@ public sealed class LabelledRows
 
     public int Count => Labels.Length;
 
-    /// <summary>Row-major, <see cref="CustomerFeatures.Count"/> values per row.</summary>
+    public FeatureLayout Layout { get; }
+
+    /// <summary>Row-major, <see cref="FeatureLayout.Count"/> values per row.</summary>
     internal float[] Features { get; }
 
     internal bool[] Labels { get; }
@@ -22,18 +25,24 @@ public sealed class LabelledRows
 
     public IReadOnlyList<CutoffRowCount> Cutoffs { get; }
 
-    public ReadOnlySpan<float> Row(int row) => Features.AsSpan(row * CustomerFeatures.Count, CustomerFeatures.Count);
+    public ReadOnlySpan<float> Row(int row) => Features.AsSpan(row * Layout.Count, Layout.Count);
 
     public bool Label(int row) => Labels[row];
 
-    public float Value(int row, int feature) => Features[(row * CustomerFeatures.Count) + feature];
+    public float Value(int row, int feature) => Features[(row * Layout.Count) + feature];
 
     /// <summary>Stacks two row sets, keeping their per-cut-off counts.</summary>
     public static LabelledRows Concat(LabelledRows first, LabelledRows second)
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
+        if (first.Layout != second.Layout)
+        {
+            throw new ArgumentException("Rows of different feature layouts cannot be stacked.", nameof(second));
+        }
+
         return new LabelledRows(
+            first.Layout,
             [.. first.Features, .. second.Features],
             [.. first.Labels, .. second.Labels],
             [.. first.CustomerIndices, .. second.CustomerIndices],
@@ -44,7 +53,7 @@ public sealed class LabelledRows
     {
         var labels = (bool[])Labels.Clone();
         random.Shuffle(labels);
-        return new LabelledRows(Features, labels, CustomerIndices, Cutoffs);
+        return new LabelledRows(Layout, Features, labels, CustomerIndices, Cutoffs);
     }
 
     /// <summary>Builds rows for every cut-off that has at least one known customer.</summary>
@@ -54,7 +63,9 @@ public sealed class LabelledRows
     internal static LabelledRows Build(
         PurchaseTable table, IEnumerable<DateTime> cutoffsUtc, PropensityTarget target, int windowDays, bool[]? customerMask)
     {
+        ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(cutoffsUtc);
+        var layout = table.Layout;
         var parts = new List<(FeatureRows Rows, bool[] Labels)>();
         foreach (var cutoff in cutoffsUtc.Order())
         {
@@ -66,21 +77,21 @@ public sealed class LabelledRows
         }
 
         var total = parts.Sum(p => p.Rows.Count);
-        var features = new float[total * CustomerFeatures.Count];
+        var features = new float[total * layout.Count];
         var labels = new bool[total];
         var customers = new int[total];
         var counts = new List<CutoffRowCount>(parts.Count);
         var at = 0;
         foreach (var (rows, partLabels) in parts)
         {
-            rows.Values.CopyTo(features, at * CustomerFeatures.Count);
+            rows.Values.CopyTo(features, at * layout.Count);
             partLabels.CopyTo(labels, at);
             rows.CustomerIndices.CopyTo(customers, at);
             counts.Add(new CutoffRowCount(rows.AsOfUtc, rows.Count, partLabels.Count(l => l)));
             at += rows.Count;
         }
 
-        return new LabelledRows(features, labels, customers, counts);
+        return new LabelledRows(layout, features, labels, customers, counts);
     }
 }
 

@@ -33,42 +33,56 @@ public sealed record EvaluationReport(IReadOnlyList<EvaluationReportRow> Rows, I
 /// </summary>
 public static class PropensityEvaluationReport
 {
+    /// <param name="interactions">
+    /// The customers' interactions, or null when the shop has none. When given, every model is trained and reported
+    /// twice, with and without the interaction features, on the same purchases and cut-offs.
+    /// </param>
     public static EvaluationReport Produce(
-        string dataset, IEnumerable<CustomerHistory> histories, IEnumerable<DateTime> asOfDatesUtc, PropensityOptions options)
+        string dataset,
+        IEnumerable<CustomerHistory> histories,
+        IEnumerable<DateTime> asOfDatesUtc,
+        PropensityOptions options,
+        IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions = null)
     {
         ArgumentNullException.ThrowIfNull(asOfDatesUtc);
         ArgumentNullException.ThrowIfNull(options);
         var all = histories as IReadOnlyList<CustomerHistory> ?? [.. histories];
-        var table = PurchaseTable.From(all);
+        var dates = asOfDatesUtc.ToList();
+        List<(string Name, PurchaseTable Table)> variants = interactions is null
+            ? [(dataset, PurchaseTable.From(all))]
+            : [(dataset + ", with interactions", PurchaseTable.From(all, interactions)), (dataset + ", without interactions", PurchaseTable.From(all))];
         var trainer = new PropensityTrainer(options);
         var gate = new PromotionGate(options.PromotionAucTolerance, options.MinimumPromotableAuc, options.PromotionEceTolerance);
         var rows = new List<EvaluationReportRow>();
         var segments = new List<EvaluationSegments>();
-        foreach (var asOf in asOfDatesUtc)
+        foreach (var (name, table) in variants)
         {
-            IReadOnlyList<CustomerPropensity>? churnScores = null;
-            foreach (var target in Enum.GetValues<PropensityTarget>())
+            foreach (var asOf in dates)
             {
-                var trainClock = Stopwatch.StartNew();
-                var model = trainer.Train(table, asOf, target);
-                trainClock.Stop();
-                var scoreClock = Stopwatch.StartNew();
-                var scores = PropensityScorer.Score(model, table, asOf);
-                scoreClock.Stop();
-                var holdout = model.Metadata.Holdout;
-
-                // As on the first night: there is no current model, so the verdict is the baselines' alone.
-                var decision = gate.Decide(holdout, currentModelAuc: null);
-                rows.Add(new EvaluationReportRow(
-                    dataset, target, asOf, model.Metadata.TrainingRows + model.Metadata.CalibrationRows, holdout.Rows, holdout, decision,
-                    model.Metadata.Calibration, trainClock.Elapsed.TotalSeconds, scores.Count, scoreClock.Elapsed.TotalSeconds));
-                if (target == PropensityTarget.Churn)
+                IReadOnlyList<CustomerPropensity>? churnScores = null;
+                foreach (var target in Enum.GetValues<PropensityTarget>())
                 {
-                    churnScores = decision.Promote ? scores : PropensityScorer.ScoreBetaGeo(table, asOf, target, options.ChurnWindowDays);
-                }
-            }
+                    var trainClock = Stopwatch.StartNew();
+                    var model = trainer.Train(table, asOf, target);
+                    trainClock.Stop();
+                    var scoreClock = Stopwatch.StartNew();
+                    var scores = PropensityScorer.Score(model, table, asOf);
+                    scoreClock.Stop();
+                    var holdout = model.Metadata.Holdout;
 
-            segments.Add(Segment(dataset, all, asOf, churnScores!, rows[^2].Decision.Promote));
+                    // As on the first night: there is no current model, so the verdict is the baselines' alone.
+                    var decision = gate.Decide(holdout, currentModelAuc: null);
+                    rows.Add(new EvaluationReportRow(
+                        name, target, asOf, model.Metadata.TrainingRows + model.Metadata.CalibrationRows, holdout.Rows, holdout, decision,
+                        model.Metadata.Calibration, trainClock.Elapsed.TotalSeconds, scores.Count, scoreClock.Elapsed.TotalSeconds));
+                    if (target == PropensityTarget.Churn)
+                    {
+                        churnScores = decision.Promote ? scores : PropensityScorer.ScoreBetaGeo(table, asOf, target, options.ChurnWindowDays);
+                    }
+                }
+
+                segments.Add(Segment(name, all, asOf, churnScores!, rows[^2].Decision.Promote));
+            }
         }
 
         return new EvaluationReport(rows, segments);

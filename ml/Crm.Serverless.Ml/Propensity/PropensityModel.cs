@@ -19,6 +19,13 @@ public sealed class PropensityModel
 
     public PropensityTarget Target => Metadata.Target;
 
+    /// <summary>Whether the model was trained on this feature layout, so it may score rows of it.</summary>
+    public bool Fits(FeatureLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return Metadata.FeatureNames.SequenceEqual(layout.Names);
+    }
+
     internal ITransformer Transformer { get; }
 
     internal DataViewSchema InputSchema { get; }

@@ -31,15 +31,18 @@ public static class PropensityModelSerializer
         => await JsonSerializer.DeserializeAsync<PropensityModelMetadata>(metadataStream, JsonOptions, cancellationToken)
             ?? throw new InvalidDataException("Model metadata is empty.");
 
-    /// <summary>Loads a model zip with its metadata; refuses a model whose feature layout is not today's.</summary>
+    /// <summary>
+    /// Loads a model zip with its metadata; refuses a model whose feature layout this build does not compute. Whether
+    /// the layout is the one a run's data gives (with or without interactions) is the scorer's check.
+    /// </summary>
     public static PropensityModel Load(Stream modelStream, PropensityModelMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(modelStream);
         ArgumentNullException.ThrowIfNull(metadata);
-        if (!metadata.FeatureNames.SequenceEqual(CustomerFeatures.Names))
+        if (FeatureLayout.Named(metadata.FeatureNames) is null)
         {
             throw new InvalidDataException(
-                $"The model expects features [{string.Join(", ", metadata.FeatureNames)}] but this build computes [{string.Join(", ", CustomerFeatures.Names)}]; retrain it.");
+                $"The model expects features [{string.Join(", ", metadata.FeatureNames)}] but this build computes [{string.Join(", ", FeatureLayout.Purchases.Names)}] (and the interaction features when a shop sends interactions); retrain it.");
         }
 
         var context = new MLContext(metadata.TreeSettings.Seed);

@@ -17,11 +17,13 @@ public sealed record CustomerExplanation(string CustomerId, float Probability, I
 /// </summary>
 public static class PropensityScorer
 {
+    /// <exception cref="InvalidDataException">The model was trained on another feature layout than the table gives.</exception>
     public static IReadOnlyList<CustomerPropensity> Score(PropensityModel model, PurchaseTable table, DateTime asOfUtc)
     {
         ArgumentNullException.ThrowIfNull(model);
+        EnsureLayout(model, table);
         var rows = FeatureBuilder.Build(table, asOfUtc, model.Metadata.LabelWindowDays);
-        var probabilities = Predict(model.Transformer, rows.Values, rows.Count);
+        var probabilities = Predict(model.Transformer, rows.Values, rows.Count, rows.Layout.Count);
         var scores = new CustomerPropensity[rows.Count];
         for (var row = 0; row < rows.Count; row++)
         {
@@ -58,6 +60,7 @@ public static class PropensityScorer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(topFactors, 1);
+        EnsureLayout(model, table);
         var rows = FeatureBuilder.Build(table, asOfUtc, model.Metadata.LabelWindowDays);
         var wanted = customerIds is null ? null : new HashSet<string>(customerIds, StringComparer.Ordinal);
         var selected = new List<int>();
@@ -69,23 +72,24 @@ public static class PropensityScorer
             }
         }
 
-        var features = new float[selected.Count * CustomerFeatures.Count];
+        var width = rows.Layout.Count;
+        var features = new float[selected.Count * width];
         for (var i = 0; i < selected.Count; i++)
         {
-            rows.Row(selected[i]).CopyTo(features.AsSpan(i * CustomerFeatures.Count));
+            rows.Row(selected[i]).CopyTo(features.AsSpan(i * width));
         }
 
         var context = new MLContext();
-        var view = model.Transformer.Transform(ModelRows.ToDataView(context, features, null, selected.Count));
+        var view = model.Transformer.Transform(ModelRows.ToDataView(context, features, null, selected.Count, width));
         var explanations = new List<CustomerExplanation>(selected.Count);
         var at = 0;
-        foreach (var scored in context.Data.CreateEnumerable<ModelRows.Explained>(view, reuseRowObject: true))
+        foreach (var scored in context.Data.CreateEnumerable<ModelRows.Explained>(view, reuseRowObject: true, schemaDefinition: ModelRows.ExplainedSchema(width)))
         {
             var row = selected[at];
             explanations.Add(new CustomerExplanation(
                 table.CustomerId(rows.CustomerIndex(row)),
                 scored.Probability,
-                TopFactors(scored.FeatureContributions, rows.Row(row), topFactors)));
+                TopFactors(rows.Layout, scored.FeatureContributions, rows.Row(row), topFactors)));
             at++;
         }
 
@@ -107,14 +111,19 @@ public static class PropensityScorer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(holdout);
-        return BinaryMetrics.Compute(Predict(model.Transformer, holdout.Features, holdout.Count), holdout.Labels);
+        if (!model.Fits(holdout.Layout))
+        {
+            throw LayoutMismatch(model, holdout.Layout);
+        }
+
+        return BinaryMetrics.Compute(Predict(model.Transformer, holdout.Features, holdout.Count, holdout.Layout.Count), holdout.Labels);
     }
 
-    internal static float[] Predict(ITransformer transformer, float[] features, int count)
+    internal static float[] Predict(ITransformer transformer, float[] features, int count, int width)
     {
         // A context per call: scoring needs no randomness, and nothing mutable is shared between concurrent callers.
         var context = new MLContext();
-        var view = transformer.Transform(ModelRows.ToDataView(context, features, null, count));
+        var view = transformer.Transform(ModelRows.ToDataView(context, features, null, count, width));
         var probabilities = new float[count];
         var at = 0;
         foreach (var scored in context.Data.CreateEnumerable<ModelRows.Scored>(view, reuseRowObject: true))
@@ -125,14 +134,30 @@ public static class PropensityScorer
         return probabilities;
     }
 
-    private static FactorContribution[] TopFactors(float[] contributions, ReadOnlySpan<float> values, int count)
+    /// <summary>
+    /// A model trained with interaction features must not score a shop (or run) without them, nor the other way round:
+    /// the columns would mean different things.
+    /// </summary>
+    private static void EnsureLayout(PropensityModel model, PurchaseTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (!model.Fits(table.Layout))
+        {
+            throw LayoutMismatch(model, table.Layout);
+        }
+    }
+
+    private static InvalidDataException LayoutMismatch(PropensityModel model, FeatureLayout layout)
+        => new($"The model was trained on features [{string.Join(", ", model.Metadata.FeatureNames)}] but the data gives [{string.Join(", ", layout.Names)}]; retrain it.");
+
+    private static FactorContribution[] TopFactors(FeatureLayout layout, float[] contributions, ReadOnlySpan<float> values, int count)
     {
         var order = Enumerable.Range(0, contributions.Length).ToArray();
         Array.Sort(order, (a, b) => Math.Abs(contributions[b]).CompareTo(Math.Abs(contributions[a])));
         var top = new FactorContribution[Math.Min(count, order.Length)];
         for (var i = 0; i < top.Length; i++)
         {
-            var feature = CustomerFeatures.Definitions[order[i]];
+            var feature = layout.Definitions[order[i]];
             top[i] = new FactorContribution(feature.Name, feature.ReadableName, values[order[i]], contributions[order[i]]);
         }
 

@@ -31,7 +31,8 @@ public sealed class PropensityTrainer
         ArgumentNullException.ThrowIfNull(split);
         var stopwatch = Stopwatch.StartNew();
         var context = new MLContext(_options.Seed);
-        var trainView = ModelRows.ToDataView(context, split.Trees.Features, split.Trees.Labels, split.Trees.Count);
+        var layout = split.Trees.Layout;
+        var trainView = ModelRows.ToDataView(context, split.Trees.Features, split.Trees.Labels, split.Trees.Count, layout.Count);
         var trees = context.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
         {
             LabelColumnName = ModelRows.LabelColumn,
@@ -48,14 +49,14 @@ public sealed class PropensityTrainer
         {
             // The trees' own sigmoid comes from the rows they were fitted to and runs over-confident; a later cut-off they never saw corrects it,
             // and being the newest it also absorbs some of the drift towards the holdout.
-            var scored = trees.Transform(ModelRows.ToDataView(context, calibrationRows.Features, calibrationRows.Labels, calibrationRows.Count));
+            var scored = trees.Transform(ModelRows.ToDataView(context, calibrationRows.Features, calibrationRows.Labels, calibrationRows.Count, layout.Count));
             stages.Add(split.CalibrationMethod == ProbabilityCalibration.Isotonic
                 ? context.BinaryClassification.Calibrators.Isotonic(ModelRows.LabelColumn, ModelRows.ScoreColumn).Fit(scored)
                 : context.BinaryClassification.Calibrators.Platt(ModelRows.LabelColumn, ModelRows.ScoreColumn).Fit(scored));
         }
 
         stages.Add(context.Transforms
-            .CalculateFeatureContribution(trees, CustomerFeatures.Count, CustomerFeatures.Count, normalize: false)
+            .CalculateFeatureContribution(trees, layout.Count, layout.Count, normalize: false)
             .Fit(trainView));
         var chain = new TransformerChain<ITransformer>([.. stages]);
         stopwatch.Stop();
@@ -64,7 +65,7 @@ public sealed class PropensityTrainer
         var recency = LogisticBaseline.Fit(baselineRows, CustomerFeatures.RecencyDays);
         var frequency = LogisticBaseline.Fit(baselineRows, CustomerFeatures.PurchaseDays);
         var holdout = split.Holdout;
-        var probabilities = PropensityScorer.Predict(chain, holdout.Features, holdout.Count);
+        var probabilities = PropensityScorer.Predict(chain, holdout.Features, holdout.Count, layout.Count);
         var evaluation = HoldoutEvaluation.Compute(holdout, split.Target, split.Schedule.HoldoutCutoffUtc, probabilities, recency, frequency);
 
         var metadata = new PropensityModelMetadata
@@ -84,7 +85,7 @@ public sealed class PropensityTrainer
             TrainingRows = split.Trees.Count,
             CalibrationRows = split.Calibration?.Count ?? 0,
             HoldoutRows = holdout.Count,
-            FeatureNames = CustomerFeatures.Names,
+            FeatureNames = layout.Names,
             Holdout = evaluation,
             RecencyBaseline = recency,
             FrequencyBaseline = frequency,

@@ -11,12 +11,13 @@ namespace Crm.Serverless.Ml.Propensity;
 /// </summary>
 public sealed class PurchaseTable
 {
-    private PurchaseTable(string[] customerIds, int[] offsets, long[] ticks, double[] amounts)
+    private PurchaseTable(string[] customerIds, int[] offsets, long[] ticks, double[] amounts, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions)
     {
         CustomerIds = customerIds;
         Offsets = offsets;
         Ticks = ticks;
         Amounts = amounts;
+        Interactions = InteractionTable.From(customerIds, interactions);
     }
 
     public int CustomerCount => CustomerIds.Length;
@@ -31,6 +32,12 @@ public sealed class PurchaseTable
     internal long[] Ticks { get; }
 
     internal double[] Amounts { get; }
+
+    /// <summary>The customers' interactions, or null when the shop sends none.</summary>
+    internal InteractionTable? Interactions { get; }
+
+    /// <summary>The feature columns every row built from this table has: with the interaction features only when there are interactions.</summary>
+    public FeatureLayout Layout => Interactions is null ? FeatureLayout.Purchases : FeatureLayout.WithInteractions;
 
     /// <summary>BG/NBD fits by cut-off ticks (<see cref="CutoffBetaGeo"/>); the purchases never change, so neither do they.</summary>
     internal ConcurrentDictionary<long, BetaGeoModel?> BetaGeoFits { get; } = new();
@@ -56,7 +63,9 @@ public sealed class PurchaseTable
         }
     }
 
-    public static PurchaseTable From(IEnumerable<CustomerHistory> histories)
+    /// <param name="interactions">Each customer's interactions (any order), or null when the shop sends none.</param>
+    public static PurchaseTable From(
+        IEnumerable<CustomerHistory> histories, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions = null)
     {
         ArgumentNullException.ThrowIfNull(histories);
 
@@ -89,7 +98,7 @@ public sealed class PurchaseTable
             offsets[++customer] = next;
         }
 
-        return new PurchaseTable(ids, offsets, ticks, amounts);
+        return new PurchaseTable(ids, offsets, ticks, amounts, interactions);
     }
 
     /// <summary>Index one past the customer's last purchase made on or before <paramref name="ticks"/>.</summary>

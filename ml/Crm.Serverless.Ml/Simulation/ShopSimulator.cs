@@ -31,12 +31,23 @@ public sealed record ShopSimulationOptions
     public double P { get; init; } = 6.25;
     public double Q { get; init; } = 3.74;
     public double Gamma { get; init; } = 15.44;
+
+    /// <summary>Also simulate interactions whose complaints and low ratings can end a customer; null for none (purchases only).</summary>
+    public InteractionSimulationOptions? Interactions { get; init; }
 }
 
 /// <summary>What the simulator drew for one customer, so tests can compare fitted values with the truth.</summary>
-public readonly record struct SimulatedCustomerTruth(double Lambda, double DropoutProbability, double Nu, bool AliveAtEnd);
+/// <param name="LeftAfterContact">The customer left at a complaint or a low rating rather than by the BG/NBD dropout.</param>
+public readonly record struct SimulatedCustomerTruth(double Lambda, double DropoutProbability, double Nu, bool AliveAtEnd, bool LeftAfterContact = false);
 
-public sealed record SimulatedCustomer(CustomerHistory History, SimulatedCustomerTruth Truth);
+/// <param name="Interactions">Oldest first; empty when the shop simulates none.</param>
+public sealed record SimulatedCustomer(CustomerHistory History, SimulatedCustomerTruth Truth, IReadOnlyList<InteractionEvent> Interactions)
+{
+    public SimulatedCustomer(CustomerHistory history, SimulatedCustomerTruth truth)
+        : this(history, truth, [])
+    {
+    }
+}
 
 /// <summary>Draws a seeded, reproducible synthetic shop. Same options, same shop, on any machine.</summary>
 public static class ShopSimulator
@@ -49,6 +60,10 @@ public static class ShopSimulator
         var dropoutDistribution = new Beta(options.A, options.B, random);
         var nuDistribution = new Gamma(options.Q, options.Gamma, random);
         var width = Math.Max(1, (int)Math.Ceiling(Math.Log10(Math.Max(options.Customers, 1) + 1)));
+
+        // Interactions draw from a stream of their own, so each customer's purchase process is the one the same
+        // shop without interactions would have (cut short where a contact ends it).
+        var talk = options.Interactions is null ? null : new InteractionProcess(options.Interactions, options, new Random(options.Seed ^ 0x5EED1A7));
 
         for (var i = 0; i < options.Customers; i++)
         {
@@ -79,13 +94,26 @@ public static class ShopSimulator
             }
 
             var id = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width, '0');
+            if (talk is null)
+            {
+                yield return new SimulatedCustomer(new CustomerHistory("S" + id, purchases), new SimulatedCustomerTruth(lambda, dropout, nu, alive));
+                continue;
+            }
+
+            var (interactions, leftAt) = talk.Simulate(firstWeek, alive ? options.ObservationWeeks : week, purchases);
+            if (leftAt is { } left)
+            {
+                purchases.RemoveAll(p => p.TimestampUtc > left);
+            }
+
             yield return new SimulatedCustomer(
                 new CustomerHistory("S" + id, purchases),
-                new SimulatedCustomerTruth(lambda, dropout, nu, alive));
+                new SimulatedCustomerTruth(lambda, dropout, nu, alive && leftAt is null, leftAt is not null),
+                interactions);
         }
     }
 
-    private static DateTime ToDate(DateTime start, double weeks) => start.AddSeconds(Math.Floor(weeks * 7 * 86_400));
+    internal static DateTime ToDate(DateTime start, double weeks) => start.AddSeconds(Math.Floor(weeks * 7 * 86_400));
 
     private static double Spend(double shape, double rate, Random random)
         => Math.Round(MathNet.Numerics.Distributions.Gamma.Sample(random, shape, rate), 2);
