@@ -50,6 +50,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Export.CustomerCsvExporter>();
 
         services.AddSingleton<HistoryReader>();
+        services.AddSingleton<BasketReader>();
+        services.AddSingleton<Products.ProductFactsService>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelTrainingService>();
         services.AddSingleton<RunStore>();
