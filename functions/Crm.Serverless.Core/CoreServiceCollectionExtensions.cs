@@ -48,6 +48,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CustomerReader>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<Export.CustomerCsvExporter>();
+        services.AddSingleton<Export.ProductCsvExporter>();
 
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<BasketReader>();
