@@ -1,7 +1,7 @@
 using System.Text;
 using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Products;
-using Crm.Serverless.Core.Reporting;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Validation;
 using Crm.Serverless.Functions.Http;

@@ -2,7 +2,7 @@ using System.Text;
 using Crm.Serverless.Ml.Discounts;
 using Crm.Serverless.Ml.Products;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>The tops-and-flops and discount-response section; hooked into <see cref="Render"/> by one line.</summary>
 public static partial class RunReportHtml

@@ -2,7 +2,7 @@ using System.Globalization;
 using Crm.Serverless.Ml.Products;
 using ScottPlot;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 public static partial class ReportCharts
 {
