@@ -48,8 +48,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CustomerReader>();
         services.AddSingleton<ImportService>();
         services.AddSingleton<Export.CustomerCsvExporter>();
+        services.AddSingleton<Export.ProductCsvExporter>();
 
         services.AddSingleton<HistoryReader>();
+        services.AddSingleton<BasketReader>();
+        services.AddSingleton<Products.ProductFactsService>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelTrainingService>();
         services.AddSingleton<RunStore>();

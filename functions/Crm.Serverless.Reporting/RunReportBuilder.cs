@@ -22,6 +22,8 @@ public sealed class RunReportBuilder(
     ModelRegistry registry,
     ClvService clv,
     SegmentReader scores,
+    CrmTables tables,
+    Core.Products.ProductFactsService products,
     TimeProvider clock,
     ILogger<RunReportBuilder> logger)
 {
@@ -61,7 +63,7 @@ public sealed class RunReportBuilder(
         var distribution = Distribution(await ReadClvAsync(run, cancellationToken));
         var quality = await QualityAsync(all, run.AsOf, cancellationToken);
         logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
-        return new RunReport(run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality);
+        return new RunReport(run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality, await ProductsSection.ReadAsync(products, run.RunId, cancellationToken));
     }
 
     /// <summary>Refits BG/NBD on a calibration period ending <see cref="HoldoutWeeks"/> before the as-of, so the weeks after it are a true holdout.</summary>

@@ -12,7 +12,7 @@ namespace Crm.Serverless.Reporting;
 /// Writes a <see cref="RunReport"/> as one self-contained HTML page: inline CSS, inline SVG charts, no script and no
 /// reference to anything on the network, so it opens offline, prints, and can be mailed as a file.
 /// </summary>
-public static class RunReportHtml
+public static partial class RunReportHtml
 {
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Default;
 
@@ -63,6 +63,7 @@ public static class RunReportHtml
         Tracking(html, report);
         Versions(html, report);
         Quality(html, report.Quality);
+        TopsAndFlops(html, report.Products);
         Facts(html, report);
         html.Append("<footer class=\"note\"><p>Written by Crm.Serverless from the run's stored results. No names or e-mail addresses appear in this report; data-quality figures are counts.</p></footer>\n");
         html.Append("</body>\n</html>\n");

@@ -6,17 +6,27 @@ using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;
 
-/// <summary><c>crm export --out FILE</c>: one CSV row per customer.</summary>
+/// <summary><c>crm export --out FILE</c>: one CSV row per customer; <c>--products FILE</c>, <c>--discounts FILE</c>, <c>--deal-seekers FILE</c>: the latest run's product and discount artefacts.</summary>
 internal static class ExportCommand
 {
     public static Command Create()
     {
-        var output = new Option<FileInfo>("--out") { Description = "CSV file to write", Required = true };
+        var output = new Option<FileInfo?>("--out") { Description = "CSV file to write: one row per customer" };
+        var products = new Option<FileInfo?>("--products") { Description = "CSV file to write the latest run's product facts to (tops and flops marked)" };
+        var discounts = new Option<FileInfo?>("--discounts") { Description = "CSV file to write the latest run's discount response by segment to" };
+        var dealSeekers = new Option<FileInfo?>("--deal-seekers") { Description = "CSV file to write the latest run's deal seekers to (>= 3 orders, >= 60% of them discounted)" };
         var segment = new Option<string?>("--segment") { Description = "Only this segment's customers, with their scores (e.g. champions, at-risk)" };
         var marketable = new Option<bool>("--marketable") { Description = "Only customers whose marketing consent is true now (read from the customer rows, not the nightly scores)" };
-        var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment, marketable };
+        var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment, marketable, products, discounts, dealSeekers };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var artefacts = (Products: parse.GetValue(products), Discounts: parse.GetValue(discounts), DealSeekers: parse.GetValue(dealSeekers));
+            if (parse.GetValue(output) is null && artefacts is (null, null, null))
+            {
+                await Console.Error.WriteLineAsync("Give --out FILE (customers), --products FILE, --discounts FILE or --deal-seekers FILE.");
+                return 2;
+            }
+
             var name = parse.GetValue(segment);
             if (name is not null && RfmSegmentTable.FromSlug(name) is null)
             {
@@ -26,9 +36,78 @@ internal static class ExportCommand
 
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
-            return await RunAsync(host.Services, parse.GetValue(output)!, name is null ? null : RfmSegmentTable.FromSlug(name)!.Value.Slug(), cancellationToken, parse.GetValue(marketable));
+            if (artefacts is not (null, null, null))
+            {
+                var code = await ArtefactsAsync(host.Services, artefacts.Products, artefacts.Discounts, artefacts.DealSeekers, cancellationToken);
+                if (code != 0)
+                {
+                    return code;
+                }
+            }
+
+            return parse.GetValue(output) is { } file
+                ? await RunAsync(host.Services, file, name is null ? null : RfmSegmentTable.FromSlug(name)!.Value.Slug(), cancellationToken, parse.GetValue(marketable))
+                : 0;
         });
         return command;
+    }
+
+    public static async Task<int> ArtefactsAsync(IServiceProvider services, FileInfo? products, FileInfo? discounts, FileInfo? dealSeekers, CancellationToken cancellationToken)
+    {
+        var exporter = services.GetRequiredService<ProductCsvExporter>();
+        if (products is not null)
+        {
+            products.Directory?.Create();
+            int rows;
+            await using (var writer = products.CreateText())
+            {
+                rows = await exporter.WriteProductsAsync(writer, cancellationToken);
+            }
+
+            if (rows < 0)
+            {
+                return await MissingAsync(rows, "product facts");
+            }
+
+            Console.WriteLine($"Export: {rows:N0} products written to {products.FullName}");
+        }
+
+        if (discounts is not null || dealSeekers is not null)
+        {
+            discounts?.Directory?.Create();
+            dealSeekers?.Directory?.Create();
+            int rows;
+            await using (var segmentWriter = discounts?.CreateText())
+            await using (var seekerWriter = dealSeekers?.CreateText())
+            {
+                rows = await exporter.WriteDiscountsAsync(segmentWriter, seekerWriter, cancellationToken);
+            }
+
+            if (rows < 0)
+            {
+                return await MissingAsync(rows, "discount response");
+            }
+
+            if (discounts is not null)
+            {
+                Console.WriteLine($"Export: discount response of {rows:N0} segments written to {discounts.FullName}");
+            }
+
+            if (dealSeekers is not null)
+            {
+                Console.WriteLine($"Export: deal seekers written to {dealSeekers.FullName}");
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> MissingAsync(int rows, string what)
+    {
+        await Console.Error.WriteLineAsync(rows == -1
+            ? "No scoring run has completed yet: run `crm score --train` first."
+            : $"The latest run has no {what} (it ran before they existed): run `crm score` again.");
+        return 1;
     }
 
     public static async Task<int> RunAsync(IServiceProvider services, FileInfo output, string? segment, CancellationToken cancellationToken, bool marketableOnly = false)

@@ -6,27 +6,57 @@ using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;
 
-/// <summary><c>crm import --transactions FILE [--contacts FILE]</c>: bulk backfill, resumable by running it again.</summary>
+/// <summary><c>crm import --transactions FILE [--contacts FILE] [--lines FILE]</c>: bulk backfill, resumable by running it again.</summary>
 internal static class ImportCommand
 {
     public static Command Create()
     {
-        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo]", Required = true };
+        var transactions = new Option<FileInfo?>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo,discountAmount,couponCode,campaignId]" };
+        var lines = new Option<FileInfo?>("--lines") { Description = "CSV: transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]: line items of stored purchases (after --transactions when both are given)" };
         var contacts = new Option<FileInfo?>("--contacts") { Description = "CSV: customerId[,email,firstName,lastName,country,createdAt,marketingConsent,updatedAt]" };
         var rejected = new Option<FileInfo?>("--rejected") { Description = "Where to write rejected rows (default: import-rejected.csv when there are any)" };
         var decimalComma = CsvOption.CreateDecimalComma();
         var command = new Command("import", "Bulk-import a shop export into storage; run it again to resume after an interruption.")
         {
-            transactions, contacts, rejected, decimalComma,
+            transactions, contacts, lines, rejected, decimalComma,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            RequireReadable(parse.GetValue(transactions)!, parse.GetValue(contacts));
+            var transactionsFile = parse.GetValue(transactions);
+            var linesFile = parse.GetValue(lines);
+            if (transactionsFile is null && linesFile is null)
+            {
+                await Console.Error.WriteLineAsync("Give --transactions FILE, --lines FILE or both.");
+                return 2;
+            }
+
+            if (transactionsFile is not null)
+            {
+                RequireReadable(transactionsFile, parse.GetValue(contacts));
+            }
+
+            if (linesFile is not null)
+            {
+                CsvItemReader.OpenFile(linesFile.FullName).Dispose();
+            }
+
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
-            var report = await RunAsync(host.Services, parse.GetValue(transactions)!, parse.GetValue(contacts), CsvOption.Read(parse, decimalComma), cancellationToken);
+            var csv = CsvOption.Read(parse, decimalComma);
+            var reports = new List<ImportReport>();
+            if (transactionsFile is not null)
+            {
+                reports.Add(await RunAsync(host.Services, transactionsFile, parse.GetValue(contacts), csv, cancellationToken));
+            }
+
+            if (linesFile is not null)
+            {
+                reports.Add(await RunLinesAsync(host.Services, linesFile, csv, cancellationToken));
+            }
+
+            var report = reports.Count == 1 ? reports[0] : reports[0] with { Rejections = [.. reports.SelectMany(r => r.Rejections)] };
             await WriteRejectionsAsync(report, parse.GetValue(rejected) ?? new FileInfo("import-rejected.csv"), cancellationToken);
-            return report.NothingUsable ? await NothingUsableAsync(report) : 0;
+            return reports.TrueForAll(r => r.NothingUsable) ? await NothingUsableAsync(reports[^1]) : 0;
         });
         return command;
     }
@@ -46,7 +76,7 @@ internal static class ImportCommand
     public static async Task<int> NothingUsableAsync(ImportReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        await Console.Error.WriteLineAsync($"No usable rows: all {report.TransactionRows + report.ContactRows:N0} rows were rejected (reasons above). Nothing was stored.");
+        await Console.Error.WriteLineAsync($"No usable rows: all {report.TransactionRows + report.ContactRows + report.LineRows:N0} rows were rejected (reasons above). Nothing was stored.");
         return 1;
     }
 
@@ -78,6 +108,29 @@ internal static class ImportCommand
 
         Console.WriteLine($"        {report.StorageRequests:N0} storage requests ({report.RequestsPerTransaction:0.000} per transaction) " +
                           $"in {report.Elapsed.TotalSeconds:0.0} s ({report.RowsPerSecond:N0} rows/s)");
+        PrintReasons(report);
+        return report;
+    }
+
+    /// <summary>A lines file: each purchase's rows attached to the stored purchase; the same summary by reason.</summary>
+    public static async Task<ImportReport> RunLinesAsync(IServiceProvider services, FileInfo lines, CsvReadOptions csv, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var import = services.GetRequiredService<ImportService>();
+        ImportReport report;
+        using (var bar = new ConsoleProgressBar("Importing lines"))
+        {
+            report = await import.ImportLinesAsync(lines.FullName, bar, cancellationToken, csv: csv);
+        }
+
+        Console.WriteLine($"Lines: {report.LineRows:N0} rows read; {report.Stored:N0} stored, {report.AlreadyStored:N0} already stored, {report.Rejections.Count:N0} rejected " +
+                          $"({report.StorageRequests:N0} storage requests in {report.Elapsed.TotalSeconds:0.0} s)");
+        PrintReasons(report);
+        return report;
+    }
+
+    private static void PrintReasons(ImportReport report)
+    {
         // One line per reason, never one per row: an export in the wrong currency has a reason for every row.
         var reasons = report.RejectionsByReason;
         foreach (var (reason, rows) in reasons.Take(ReasonLines))
@@ -89,8 +142,6 @@ internal static class ImportCommand
         {
             Console.WriteLine($"  ... and {reasons.Count - ReasonLines:N0} more reasons ({reasons.Skip(ReasonLines).Sum(r => r.Rows):N0} rows)");
         }
-
-        return report;
     }
 
     public static async Task WriteRejectionsAsync(ImportReport report, FileInfo file, CancellationToken cancellationToken)

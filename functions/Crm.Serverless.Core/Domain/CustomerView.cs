@@ -5,7 +5,8 @@ public sealed record CustomerView(
     string CustomerId,
     ContactView? Contact,
     PurchaseSummary Purchases,
-    CustomerScore? Scores);
+    CustomerScore? Scores,
+    Ml.Discounts.DiscountProfile? Discounts = null);
 
 public sealed record ContactView(
     string? Email,
@@ -30,4 +31,13 @@ public sealed record PurchaseSummary(
     decimal GrossSpend = 0,
     decimal Refunds = 0);
 
-public sealed record LastPurchase(string TransactionId, DateTimeOffset At, decimal Amount, int? Quantity, IReadOnlyList<LineItem> Items);
+/// <param name="DiscountAmount">The order's discount in the currency it was sent in (null when none).</param>
+public sealed record LastPurchase(
+    string TransactionId,
+    DateTimeOffset At,
+    decimal Amount,
+    int? Quantity,
+    IReadOnlyList<LineItem> Items,
+    decimal? DiscountAmount = null,
+    string? CouponCode = null,
+    string? CampaignId = null);
