@@ -49,6 +49,15 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ImportService>();
         services.AddSingleton<Export.CustomerCsvExporter>();
 
+        // Interactions (issue 15): their own parser, rules, writer and reader over the Interactions table.
+        services.AddSingleton<InteractionRules>();
+        services.AddSingleton<InteractionJsonParser>();
+        services.AddSingleton<InteractionCsvReader>();
+        services.AddSingleton<InteractionWriter>();
+        services.AddSingleton<InteractionIngestService>();
+        services.AddSingleton<InteractionImportService>();
+        services.AddSingleton<InteractionReader>();
+
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelTrainingService>();

@@ -6,27 +6,60 @@ using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;
 
-/// <summary><c>crm import --transactions FILE [--contacts FILE]</c>: bulk backfill, resumable by running it again.</summary>
+/// <summary><c>crm import [--transactions FILE] [--contacts FILE] [--interactions FILE]</c>: bulk backfill, resumable by running it again.</summary>
 internal static class ImportCommand
 {
     public static Command Create()
     {
-        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo]", Required = true };
+        var transactions = new Option<FileInfo>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo]" };
         var contacts = new Option<FileInfo?>("--contacts") { Description = "CSV: customerId[,email,firstName,lastName,country,createdAt,marketingConsent,updatedAt]" };
+        var interactions = new Option<FileInfo?>("--interactions") { Description = "CSV: interactionId,customerId,timestamp,channel,direction,type[,rating,resolvedAt,campaignId,subject]" };
         var rejected = new Option<FileInfo?>("--rejected") { Description = "Where to write rejected rows (default: import-rejected.csv when there are any)" };
         var decimalComma = CsvOption.CreateDecimalComma();
         var command = new Command("import", "Bulk-import a shop export into storage; run it again to resume after an interruption.")
         {
-            transactions, contacts, rejected, decimalComma,
+            transactions, contacts, interactions, rejected, decimalComma,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(transactions) is null && result.GetValue(interactions) is null)
+            {
+                result.AddError("Give --transactions FILE, --interactions FILE or both.");
+            }
+            else if (result.GetValue(transactions) is null && result.GetValue(contacts) is not null)
+            {
+                result.AddError("--contacts comes with --transactions.");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
-            RequireReadable(parse.GetValue(transactions)!, parse.GetValue(contacts));
+            var interactionsFile = parse.GetValue(interactions);
+            if (parse.GetValue(transactions) is { } transactionsFile)
+            {
+                RequireReadable(transactionsFile, parse.GetValue(contacts));
+            }
+
+            if (interactionsFile is not null)
+            {
+                CsvItemReader.OpenFile(interactionsFile.FullName).Dispose();
+            }
+
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
-            var report = await RunAsync(host.Services, parse.GetValue(transactions)!, parse.GetValue(contacts), CsvOption.Read(parse, decimalComma), cancellationToken);
+            var reports = new List<ImportReport>();
+            if (parse.GetValue(transactions) is { } file)
+            {
+                reports.Add(await RunAsync(host.Services, file, parse.GetValue(contacts), CsvOption.Read(parse, decimalComma), cancellationToken));
+            }
+
+            if (interactionsFile is not null)
+            {
+                reports.Add(await InteractionImport.RunAsync(host.Services, interactionsFile, CsvOption.Read(parse, decimalComma), cancellationToken));
+            }
+
+            var report = reports.Count == 1 ? reports[0] : InteractionImport.Combine(reports[0], reports[1]);
             await WriteRejectionsAsync(report, parse.GetValue(rejected) ?? new FileInfo("import-rejected.csv"), cancellationToken);
-            return report.NothingUsable ? await NothingUsableAsync(report) : 0;
+            return reports.Any(r => r.NothingUsable) ? await NothingUsableAsync(report) : 0;
         });
         return command;
     }
@@ -46,7 +79,9 @@ internal static class ImportCommand
     public static async Task<int> NothingUsableAsync(ImportReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        await Console.Error.WriteLineAsync($"No usable rows: all {report.TransactionRows + report.ContactRows:N0} rows were rejected (reasons above). Nothing was stored.");
+        await Console.Error.WriteLineAsync(report.InteractionRows > 0 && report.TransactionRows + report.ContactRows > 0
+            ? "No usable rows in one of the files: all its rows were rejected (reasons above)."
+            : $"No usable rows: all {report.TransactionRows + report.ContactRows + report.InteractionRows:N0} rows were rejected (reasons above). Nothing was stored.");
         return 1;
     }
 

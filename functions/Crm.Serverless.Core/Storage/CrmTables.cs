@@ -34,6 +34,13 @@ public sealed class CrmTables(
     /// </summary>
     public TableClient Consent { get; } = tables.GetTableClient(storage.Value.ConsentTable);
 
+    /// <summary>
+    /// Interactions per customer and their aggregates row (<c>{customerId}|</c>), keyed as in <see cref="CrmKeys"/>.
+    /// A table of its own for the reason <see cref="Consent"/> has one: interaction ids, like transaction ids, may
+    /// be any key-legal text, so they could collide with purchase row keys in the Customers range.
+    /// </summary>
+    public TableClient Interactions { get; } = tables.GetTableClient(storage.Value.InteractionsTable);
+
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = tables.GetTableClient(storage.Value.RunsTable);
 
@@ -54,7 +61,7 @@ public sealed class CrmTables(
     /// is neither erased nor exported.
     /// </summary>
     /// <remarks>Erasure walks these in order; Customers before Scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).</remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent, Interactions];
 
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];
 
