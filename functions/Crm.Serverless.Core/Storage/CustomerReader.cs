@@ -9,20 +9,29 @@ namespace Crm.Serverless.Core.Storage;
 public sealed record StoredCounts(long Customers, long Transactions, long Contacts);
 
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
-public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency)
+public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency, InteractionReader interactionReader, TimeProvider clock)
 {
-    /// <summary>Two point reads in parallel: the customer row and the latest scores row.</summary>
+    /// <summary>
+    /// Two point reads and one range query in parallel: the customer row, the latest scores row and the customer's
+    /// interactions. A customer known only from interactions (no purchase or contact yet) has a view too.
+    /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
         var partition = CrmKeys.PartitionOf(customerId);
         var rowKey = CrmKeys.CustomerRow(customerId);
         var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var score = tables.Scores.GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var contacts = interactionReader.ReadCustomerAsync(customerId, cancellationToken);
         var row = await customer;
         var scores = await score;
-        return row.HasValue
-            ? EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores.HasValue ? scores.Value!.ToScore() : null)
-            : null;
+        var (summary, interactions) = await contacts;
+        if (!row.HasValue && summary is null)
+        {
+            return null;
+        }
+
+        var view = EntityMapper.ToView(row.HasValue ? row.Value! : EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores.HasValue ? scores.Value!.ToScore() : null);
+        return InteractionViews.Add(view, summary, interactions, clock.GetUtcNow());
     }
 
     /// <summary>Every customer row of one shard; purchase rows are skipped client-side (they share the ranges).</summary>
