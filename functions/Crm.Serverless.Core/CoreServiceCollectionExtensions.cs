@@ -57,6 +57,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<InteractionIngestService>();
         services.AddSingleton<InteractionImportService>();
         services.AddSingleton<InteractionReader>();
+        services.AddSingleton<Reporting.InteractionActivityStore>();
 
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<ModelRegistry>();

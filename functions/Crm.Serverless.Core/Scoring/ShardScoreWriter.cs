@@ -19,7 +19,7 @@ public sealed record ShardMessage(string RunId, int Shard);
 /// deleted again. An erase removes the customer row before the Scores row (<see cref="CrmTables.CustomerKeyedTables"/>),
 /// so whichever way an erase and this write interleave, the erased customer ends without a Scores row.
 /// </summary>
-public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers, RunStore runs, RunReportStore reports, ILogger<ShardScoreWriter> logger)
+public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers, RunStore runs, RunReportStore reports, ILogger<ShardScoreWriter> logger, InteractionActivityStore interactionActivity)
 {
     public async Task<int> ProcessAsync(ShardMessage message, CancellationToken cancellationToken)
     {
@@ -60,6 +60,7 @@ public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers,
                 await runs.SupersedeLaterAsync(finished, cancellationToken);
             }
 
+            await interactionActivity.PublishAsync(finished, cancellationToken); // nightly hook: interactions
             await reports.PublishAsync(finished, cancellationToken);
             await DeleteHandOffsAsync(finished, cancellationToken);
         }
