@@ -57,7 +57,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<InteractionIngestService>();
         services.AddSingleton<InteractionImportService>();
         services.AddSingleton<InteractionReader>();
-        services.AddSingleton<Reporting.InteractionActivityStore>();
+        services.AddSingleton<InteractionActivityStore>();
 
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<ModelRegistry>();
@@ -69,8 +69,6 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
-        services.AddSingleton<Reporting.RunReportBuilder>();
-        services.AddSingleton<Reporting.RunReportStore>();
         return builder;
     }
 }

@@ -2,7 +2,7 @@ using Azure.Storage.Queues.Models;
 using Crm.Serverless.Core.Export;
 using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Privacy;
-using Crm.Serverless.Core.Reporting;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Functions.Http;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Crm.Serverless.Core.Scoring;
 using ScottPlot;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// The report's "Interactions" section, drawn from the run's <see cref="InteractionActivity"/> artefact only:

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Core.Scoring;
 
 /// <summary>
 /// Writes and reads a run's <see cref="InteractionActivity"/> artefact, <c>{runId}/interactions.json</c> in the

@@ -1,7 +1,7 @@
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Ml.Data;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Core.Scoring;
 
 /// <summary>
 /// The run report's interaction figures, one run artefact (<c>{runId}/interactions.json</c>): interactions per
