@@ -50,6 +50,16 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Export.CustomerCsvExporter>();
         services.AddSingleton<Export.ProductCsvExporter>();
 
+        // Interactions (issue 15): their own parser, rules, writer and reader over the Interactions table.
+        services.AddSingleton<InteractionRules>();
+        services.AddSingleton<InteractionJsonParser>();
+        services.AddSingleton<InteractionCsvReader>();
+        services.AddSingleton<InteractionWriter>();
+        services.AddSingleton<InteractionIngestService>();
+        services.AddSingleton<InteractionImportService>();
+        services.AddSingleton<InteractionReader>();
+        services.AddSingleton<InteractionActivityStore>();
+
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<BasketReader>();
         services.AddSingleton<Products.ProductFactsService>();

@@ -15,7 +15,8 @@ public sealed record RunReport(
     IReadOnlyList<RegisteredModel> Versions,
     ClvDistribution Clv,
     DataQuality Quality,
-    ProductsSection? Products = null);
+    ProductsSection? Products = null,
+    InteractionActivity? Interactions = null);
 
 /// <summary>
 /// The BG/NBD tracking plot's data: repeat transactions per week, actual and model-expected, for the customers whose

@@ -25,7 +25,8 @@ public sealed class RunReportBuilder(
     CrmTables tables,
     Core.Products.ProductFactsService products,
     TimeProvider clock,
-    ILogger<RunReportBuilder> logger)
+    ILogger<RunReportBuilder> logger,
+    InteractionActivityStore interactionActivity)
 {
     /// <summary>The tracking plot holds back this many weeks before the as-of (fewer when the data is short).</summary>
     public const int HoldoutWeeks = 26;
@@ -63,7 +64,10 @@ public sealed class RunReportBuilder(
         var distribution = Distribution(await ReadClvAsync(run, cancellationToken));
         var quality = await QualityAsync(all, run.AsOf, cancellationToken);
         logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
-        return new RunReport(run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality, await ProductsSection.ReadAsync(products, run.RunId, cancellationToken));
+        return new RunReport(
+            run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality,
+            await ProductsSection.ReadAsync(products, run.RunId, cancellationToken),
+            await interactionActivity.GetAsync(run.RunId, cancellationToken));
     }
 
     /// <summary>Refits BG/NBD on a calibration period ending <see cref="HoldoutWeeks"/> before the as-of, so the weeks after it are a true holdout.</summary>

@@ -64,6 +64,7 @@ public static partial class RunReportHtml
         Versions(html, report);
         Quality(html, report.Quality);
         TopsAndFlops(html, report.Products);
+        InteractionsSection.Render(html, report.Interactions); // report section: interactions
         Facts(html, report);
         html.Append("<footer class=\"note\"><p>Written by Crm.Serverless from the run's stored results. No names or e-mail addresses appear in this report; data-quality figures are counts.</p></footer>\n");
         html.Append("</body>\n</html>\n");
@@ -325,7 +326,7 @@ public static partial class RunReportHtml
         html.Append("</div>\n");
     }
 
-    private static void Figure(StringBuilder html, ReportChart chart)
+    internal static void Figure(StringBuilder html, ReportChart chart)
     {
         html.Append("<figure class=\"chart\" id=\"").Append(E(chart.Id)).Append("\" data-series=\"").Append(E(JsonSerializer.Serialize(chart.Series, SeriesJson))).Append("\">\n")
             .Append("<h3>").Append(E(chart.Title)).Append("</h3>\n")

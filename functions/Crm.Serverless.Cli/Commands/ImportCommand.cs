@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;
 
-/// <summary><c>crm import --transactions FILE [--contacts FILE] [--lines FILE]</c>: bulk backfill, resumable by running it again.</summary>
+/// <summary><c>crm import [--transactions FILE] [--contacts FILE] [--lines FILE] [--interactions FILE]</c>: bulk backfill, resumable by running it again.</summary>
 internal static class ImportCommand
 {
     public static Command Create()
@@ -14,22 +14,29 @@ internal static class ImportCommand
         var transactions = new Option<FileInfo?>("--transactions") { Description = "CSV: transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo,discountAmount,couponCode,campaignId]" };
         var lines = new Option<FileInfo?>("--lines") { Description = "CSV: transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]: line items of stored purchases (after --transactions when both are given)" };
         var contacts = new Option<FileInfo?>("--contacts") { Description = "CSV: customerId[,email,firstName,lastName,country,createdAt,marketingConsent,updatedAt]" };
+        var interactions = new Option<FileInfo?>("--interactions") { Description = "CSV: interactionId,customerId,timestamp,channel,direction,type[,rating,resolvedAt,campaignId,subject]" };
         var rejected = new Option<FileInfo?>("--rejected") { Description = "Where to write rejected rows (default: import-rejected.csv when there are any)" };
         var decimalComma = CsvOption.CreateDecimalComma();
         var command = new Command("import", "Bulk-import a shop export into storage; run it again to resume after an interruption.")
         {
-            transactions, contacts, lines, rejected, decimalComma,
+            transactions, contacts, lines, interactions, rejected, decimalComma,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(transactions) is null && result.GetValue(lines) is null && result.GetValue(interactions) is null)
+            {
+                result.AddError("Give --transactions FILE, --lines FILE, --interactions FILE, or several.");
+            }
+            else if (result.GetValue(transactions) is null && result.GetValue(contacts) is not null)
+            {
+                result.AddError("--contacts comes with --transactions.");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var transactionsFile = parse.GetValue(transactions);
             var linesFile = parse.GetValue(lines);
-            if (transactionsFile is null && linesFile is null)
-            {
-                await Console.Error.WriteLineAsync("Give --transactions FILE, --lines FILE or both.");
-                return 2;
-            }
-
+            var interactionsFile = parse.GetValue(interactions);
             if (transactionsFile is not null)
             {
                 RequireReadable(transactionsFile, parse.GetValue(contacts));
@@ -38,6 +45,11 @@ internal static class ImportCommand
             if (linesFile is not null)
             {
                 CsvItemReader.OpenFile(linesFile.FullName).Dispose();
+            }
+
+            if (interactionsFile is not null)
+            {
+                CsvItemReader.OpenFile(interactionsFile.FullName).Dispose();
             }
 
             using var host = CliHost.Build();
@@ -54,9 +66,20 @@ internal static class ImportCommand
                 reports.Add(await RunLinesAsync(host.Services, linesFile, csv, cancellationToken));
             }
 
-            var report = reports.Count == 1 ? reports[0] : reports[0] with { Rejections = [.. reports.SelectMany(r => r.Rejections)] };
+            var purchases = reports.Count switch
+            {
+                0 => null,
+                1 => reports[0],
+                _ => reports[0] with { Rejections = [.. reports.SelectMany(r => r.Rejections)] },
+            };
+            if (interactionsFile is not null)
+            {
+                reports.Add(await InteractionImport.RunAsync(host.Services, interactionsFile, csv, cancellationToken));
+            }
+
+            var report = purchases is null ? reports[^1] : interactionsFile is null ? purchases : InteractionImport.Combine(purchases, reports[^1]);
             await WriteRejectionsAsync(report, parse.GetValue(rejected) ?? new FileInfo("import-rejected.csv"), cancellationToken);
-            return reports.TrueForAll(r => r.NothingUsable) ? await NothingUsableAsync(reports[^1]) : 0;
+            return reports.Any(r => r.NothingUsable) ? await NothingUsableAsync(report) : 0;
         });
         return command;
     }
@@ -76,7 +99,9 @@ internal static class ImportCommand
     public static async Task<int> NothingUsableAsync(ImportReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        await Console.Error.WriteLineAsync($"No usable rows: all {report.TransactionRows + report.ContactRows + report.LineRows:N0} rows were rejected (reasons above). Nothing was stored.");
+        await Console.Error.WriteLineAsync(report.InteractionRows > 0 && report.TransactionRows + report.ContactRows + report.LineRows > 0
+            ? "No usable rows in one of the files: all its rows were rejected (reasons above)."
+            : $"No usable rows: all {report.TransactionRows + report.ContactRows + report.LineRows + report.InteractionRows:N0} rows were rejected (reasons above). Nothing was stored.");
         return 1;
     }
 

@@ -1,12 +1,16 @@
 namespace Crm.Serverless.Core.Domain;
 
-/// <summary>The 360-degree view of one customer: who they are, what they bought, and (later) how they score.</summary>
+/// <summary>The 360-degree view of one customer: who they are, what they bought, how they score, and how we talk.</summary>
+/// <param name="Interactions">Null when the customer has no interactions stored.</param>
+/// <param name="Glance">Last purchase and last contact side by side (the single-customer view only).</param>
 public sealed record CustomerView(
     string CustomerId,
     ContactView? Contact,
     PurchaseSummary Purchases,
     CustomerScore? Scores,
-    Ml.Discounts.DiscountProfile? Discounts = null);
+    Ml.Discounts.DiscountProfile? Discounts = null,
+    InteractionsView? Interactions = null,
+    AtAGlance? Glance = null);
 
 public sealed record ContactView(
     string? Email,

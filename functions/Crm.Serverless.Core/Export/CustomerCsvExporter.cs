@@ -8,9 +8,10 @@ namespace Crm.Serverless.Core.Export;
 /// <summary>
 /// CSV for marketing tools: every customer with the 360-degree fields and the current run's scores (joined partition
 /// by partition, so memory stays at one shard), or one segment's customers with their scores only. Both read the run
-/// the current-run pointer names, once, so a run published mid-export does not mix two runs.
+/// the current-run pointer names, once, so a run published mid-export does not mix two runs, and both end with the
+/// interaction columns (<see cref="InteractionColumns"/>), empty for a customer without interactions.
 /// </summary>
-public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader segments, RunStore runs, CrmTables tables, Ingestion.StoreCurrency storeCurrency)
+public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader segments, RunStore runs, CrmTables tables, Ingestion.StoreCurrency storeCurrency, InteractionReader interactions, TimeProvider clock)
 {
     /// <summary>Where staged CSVs wait to be sent (<see cref="StageSegmentAsync"/>); older ones are swept by <see cref="RunPublisher.PruneAsync"/>.</summary>
     public const string StagingPrefix = "exports/";
@@ -29,17 +30,33 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
         "churnModelVersion", "purchaseModelVersion",
     ];
 
+    /// <summary>
+    /// Last contacts, 90-day counts, open complaints, last rating and the channel to pick (<see cref="ChannelAffinity"/>:
+    /// the channel with most weighted inbound responses, and its share of them; empty below 3 inbound interactions).
+    /// </summary>
+    public static readonly string[] InteractionColumns =
+    [
+        "lastContactAt", "lastInboundAt", "lastOutboundAt", "interactions90d", "complaints90d", "openComplaints", "lastRating",
+        "channelAffinity", "channelAffinityShare",
+    ];
+
+    /// <summary>Point reads per this many segment customers, when the store has interactions at all.</summary>
+    private const int SegmentChunk = 100;
+
     /// <param name="marketableOnly">Only customers whose marketing consent is true now.</param>
     public async Task<int> WriteAllAsync(TextWriter writer, CancellationToken cancellationToken, bool marketableOnly = false)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        await writer.WriteLineAsync(string.Join(',', ContactColumns.Concat(ScoreColumns)));
+        await writer.WriteLineAsync(string.Join(',', ContactColumns.Concat(ScoreColumns).Concat(InteractionColumns)));
         var rows = 0;
         var currency = await storeCurrency.GetAsync(cancellationToken) ?? "";
         var runId = await runs.GetCurrentRunIdAsync(cancellationToken);
+        var hasInteractions = await interactions.AnyAsync(cancellationToken);
+        var asOf = clock.GetUtcNow();
         foreach (var partition in CrmKeys.AllPartitions())
         {
             var scores = runId is null ? [] : await reader.ReadScoresAsync(runId, partition, cancellationToken);
+            var summaries = hasInteractions ? await interactions.ReadSummariesAsync(partition, cancellationToken) : [];
             await foreach (var customer in reader.ScanPartitionAsync(partition, cancellationToken))
             {
                 if (marketableOnly && customer.MarketingConsent != true)
@@ -48,7 +65,7 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
                 }
 
                 var view = EntityMapper.ToView(customer, currency, scores.GetValueOrDefault(customer.CustomerId));
-                await writer.WriteLineAsync(string.Join(',', ContactFields(view).Concat(ScoreFields(view.Scores)).Select(Escape)));
+                await writer.WriteLineAsync(string.Join(',', ContactFields(view).Concat(ScoreFields(view.Scores)).Concat(InteractionFields(summaries.GetValueOrDefault(customer.CustomerId), asOf)).Select(Escape)));
                 rows++;
             }
         }
@@ -69,16 +86,57 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
             return -1;
         }
 
-        await writer.WriteLineAsync(string.Join(',', ScoreColumns.Prepend("marketingConsent").Prepend("customerId")));
+        await writer.WriteLineAsync(string.Join(',', ScoreColumns.Prepend("marketingConsent").Prepend("customerId").Concat(InteractionColumns)));
         var rows = 0;
+        var hasInteractions = await interactions.AnyAsync(cancellationToken);
+        var asOf = clock.GetUtcNow();
+        var chunk = new List<CustomerScore>(SegmentChunk);
         await foreach (var score in segments.StreamWithConsentAsync(run, segment, marketableOnly, cancellationToken))
         {
-            var consent = score.MarketingConsent?.ToString(CultureInfo.InvariantCulture).ToLowerInvariant();
-            await writer.WriteLineAsync(string.Join(',', ScoreFields(score).Prepend(consent).Prepend(score.CustomerId).Select(Escape)));
-            rows++;
+            chunk.Add(score);
+            if (chunk.Count == SegmentChunk)
+            {
+                rows += await WriteSegmentRowsAsync(writer, chunk, hasInteractions, asOf, cancellationToken);
+            }
         }
 
-        return rows;
+        return rows + await WriteSegmentRowsAsync(writer, chunk, hasInteractions, asOf, cancellationToken);
+    }
+
+    private async Task<int> WriteSegmentRowsAsync(TextWriter writer, List<CustomerScore> chunk, bool hasInteractions, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var summaries = hasInteractions && chunk.Count > 0 ? await interactions.ReadSummariesAsync([.. chunk.Select(s => s.CustomerId)], cancellationToken) : [];
+        foreach (var score in chunk)
+        {
+            var consent = score.MarketingConsent?.ToString(CultureInfo.InvariantCulture).ToLowerInvariant();
+            await writer.WriteLineAsync(string.Join(',', ScoreFields(score).Prepend(consent).Prepend(score.CustomerId).Concat(InteractionFields(summaries.GetValueOrDefault(score.CustomerId), asOf)).Select(Escape)));
+        }
+
+        var written = chunk.Count;
+        chunk.Clear();
+        return written;
+    }
+
+    private static IEnumerable<string?> InteractionFields(InteractionSummaryEntity? row, DateTimeOffset asOf)
+    {
+        if (row is null)
+        {
+            return InteractionColumns.Select(_ => (string?)null);
+        }
+
+        var summary = row.ToSummary(asOf);
+        return
+        [
+            summary.LastContactAt?.ToString("O", CultureInfo.InvariantCulture),
+            summary.LastInboundAt?.ToString("O", CultureInfo.InvariantCulture),
+            summary.LastOutboundAt?.ToString("O", CultureInfo.InvariantCulture),
+            summary.Last90DaysByChannel.Values.Sum().ToString(CultureInfo.InvariantCulture),
+            summary.Last90DaysByType[InteractionNames.Name(Ml.Data.InteractionType.Complaint)].ToString(CultureInfo.InvariantCulture),
+            summary.OpenComplaints.ToString(CultureInfo.InvariantCulture),
+            summary.LastRating?.ToString(CultureInfo.InvariantCulture),
+            summary.ChannelAffinity?.Channel,
+            Number(summary.ChannelAffinity?.Share),
+        ];
     }
 
     /// <summary>

@@ -82,7 +82,8 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
     public static IEnumerable<ParsedItem<LineRow>> ReadLineItems(TextReader reader, CsvReadOptions? options = null)
         => Read(reader, LineColumns, LineFields, options ?? CsvReadOptions.Default, ReadLineItem);
 
-    private static IEnumerable<ParsedItem<T>> Read<T>(TextReader reader, string[] required, string[] fields, CsvReadOptions options, Func<RowContext, int, ParsedItem<T>> read)
+    /// <summary>The file's header, delimiter, chunking and line numbers, each row read by <paramref name="read"/>; shared with <see cref="InteractionCsvReader"/>.</summary>
+    internal static IEnumerable<ParsedItem<T>> Read<T>(TextReader reader, string[] required, string[] fields, CsvReadOptions options, Func<RowContext, int, ParsedItem<T>> read)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -168,7 +169,7 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
     }
 
     /// <summary>One chunk's working state: the current line, and buffers reused from row to row.</summary>
-    private sealed class RowContext(int[] columns, char delimiter, CsvReadOptions options)
+    internal sealed class RowContext(int[] columns, char delimiter, CsvReadOptions options)
     {
         private string _customerId = "";
         private string _currency = "";

@@ -30,8 +30,11 @@ public sealed record ImportReport(
     int Stale = 0,
     int LineRows = 0)
 {
+    /// <summary>Rows of an interactions file (<see cref="InteractionImportService"/>).</summary>
+    public int InteractionRows { get; init; }
+
     /// <summary>Rows read that were neither stored nor already stored.</summary>
-    public bool NothingUsable => TransactionRows + ContactRows + LineRows > 0 && Stored + AlreadyStored + Updated + Stale == 0;
+    public bool NothingUsable => TransactionRows + ContactRows + LineRows + InteractionRows > 0 && Stored + AlreadyStored + Updated + Stale == 0;
 
     /// <summary>How many rows were refused for each reason, most frequent first: what a person reads instead of the list.</summary>
     public IReadOnlyList<(string Reason, int Rows)> RejectionsByReason

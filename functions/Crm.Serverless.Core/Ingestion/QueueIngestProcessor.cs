@@ -20,7 +20,7 @@ public sealed class PurchaseNotYetStoredException(int items, long dequeueCount)
     : Exception($"{items} refund or cancel item(s) name a purchase that is not stored yet; delivery {dequeueCount} of the message, retried by the host.");
 
 /// <summary>
-/// Handles one ingest queue message: <c>{"type": "transaction" | "contact", "data": {...} | [...]}</c>.
+/// Handles one ingest queue message: <c>{"type": "transaction" | "contact" | "interaction", "data": {...} | [...]}</c>.
 /// Invalid content is recorded in the Rejected table and the message completes: retrying cannot fix it.
 /// Storage failures propagate, so the host retries the message and finally moves it to the poison queue.
 /// Redelivery is harmless: stored items come back as duplicates and rejected records are rewritten in place.
@@ -32,10 +32,14 @@ public sealed class QueueIngestProcessor(
     IngestService ingest,
     RejectedItemStore rejected,
     Microsoft.Extensions.Options.IOptions<IngestOptions> options,
-    ILogger<QueueIngestProcessor> logger)
+    ILogger<QueueIngestProcessor> logger,
+    InteractionJsonParser interactionParser,
+    InteractionIngestService interactions)
 {
     public const string TransactionType = "transaction";
     public const string ContactType = "contact";
+    public const string InteractionType = "interaction";
+    private const string TypeExpected = $"\"{TransactionType}\", \"{ContactType}\" or \"{InteractionType}\"";
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = IngestJsonParser.MaxDepth, AllowDuplicateProperties = false };
 
@@ -86,7 +90,7 @@ public sealed class QueueIngestProcessor(
                 || !root.TryGetProperty("type", out var typeElement)
                 || typeElement.ValueKind != JsonValueKind.String)
             {
-                return await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", $"is required: \"{TransactionType}\" or \"{ContactType}\""), cancellationToken);
+                return await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", "is required: " + TypeExpected), cancellationToken);
             }
 
             if (!JsonText.TryGetString(typeElement, out var type))
@@ -103,7 +107,8 @@ public sealed class QueueIngestProcessor(
             {
                 TransactionType => await IngestAsync(parser.ParseTransactions(data), TransactionType, message, messageId, dequeueCount, ingest.IngestTransactionsAsync, cancellationToken),
                 ContactType => await IngestAsync(parser.ParseContacts(data), ContactType, message, messageId, dequeueCount, ingest.IngestContactsAsync, cancellationToken),
-                _ => await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", $"must be \"{TransactionType}\" or \"{ContactType}\""), cancellationToken),
+                InteractionType => await IngestAsync(interactionParser.Parse(data), InteractionType, message, messageId, dequeueCount, interactions.IngestAsync, cancellationToken),
+                _ => await RejectMessageAsync(message, messageId, "unknown", new FieldError("type", "must be " + TypeExpected), cancellationToken),
             };
         }
     }

@@ -23,7 +23,8 @@ public sealed class ShardScoreWriter(
     RunStore runs,
     RunPublisher publisher,
     IRunReportPublisher reports,
-    ILogger<ShardScoreWriter> logger)
+    ILogger<ShardScoreWriter> logger,
+    InteractionActivityStore interactionActivity)
 {
     private const int MaxBatch = 100;
 
@@ -61,6 +62,7 @@ public sealed class ShardScoreWriter(
         {
             var finished = (await runs.GetAsync(message.RunId, cancellationToken))!;
             await publisher.PublishAsync(finished, cancellationToken);
+            await interactionActivity.PublishAsync(finished, cancellationToken); // nightly hook: interactions
             await reports.PublishAsync(finished, cancellationToken);
         }
 

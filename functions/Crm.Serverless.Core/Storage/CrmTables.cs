@@ -53,6 +53,13 @@ public sealed class CrmTables(
     /// </summary>
     public TableClient Consent { get; } = service.GetTableClient(storage.Value.ConsentTable);
 
+    /// <summary>
+    /// Interactions per customer and their aggregates row (<c>{customerId}|</c>), keyed as in <see cref="CrmKeys"/>.
+    /// A table of its own for the reason <see cref="Consent"/> has one: interaction ids, like transaction ids, may
+    /// be any key-legal text, so they could collide with purchase row keys in the Customers range.
+    /// </summary>
+    public TableClient Interactions { get; } = tables.GetTableClient(storage.Value.InteractionsTable);
+
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = service.GetTableClient(storage.Value.RunsTable);
 
@@ -76,7 +83,7 @@ public sealed class CrmTables(
     /// Erasure walks these in order, then every run's scores table (<see cref="ListRunScoresAsync"/>): Customers
     /// before the scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).
     /// </remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent, Interactions];
 
     /// <summary>The fixed tables; the runs' scores tables come and go (<see cref="ListAllTablesAsync"/>).</summary>
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];

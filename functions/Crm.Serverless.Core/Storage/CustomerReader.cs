@@ -10,12 +10,13 @@ namespace Crm.Serverless.Core.Storage;
 public sealed record StoredCounts(long Customers, long Transactions, long Contacts);
 
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
-public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency, RunStore runs, BasketReader baskets)
+public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency, RunStore runs, BasketReader baskets, InteractionReader interactionReader, TimeProvider clock)
 {
     /// <summary>
-    /// The customer row, the current-run pointer and the customer's range (the purchases their discount profile is
-    /// computed from, by the same function the nightly run uses, on current data) in parallel, then the customer's
-    /// row in that run's scores table. Scores come from the current complete run only, never from a run still writing.
+    /// The customer row, the current-run pointer, the customer's purchases (their discount profile is computed from
+    /// them, by the same function the nightly run uses, on current data) and interactions in parallel, then the
+    /// customer's row in that run's scores table. Scores come from the current complete run only, never from a run
+    /// still writing. A customer known only from interactions (no purchase or contact yet) has a view too.
     /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
@@ -24,17 +25,20 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
         var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var current = runs.GetCurrentRunIdAsync(cancellationToken);
         var purchases = baskets.ReadCustomerAsync(customerId, cancellationToken);
+        var contacts = interactionReader.ReadCustomerAsync(customerId, cancellationToken);
         var row = await customer;
         var runId = await current;
         var bought = await purchases;
-        if (!row.HasValue)
+        var (summary, interactions) = await contacts;
+        if (!row.HasValue && summary is null)
         {
             return null;
         }
 
         var scores = runId is null ? null : await tables.RunScores(runId).GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
-        return EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores is { HasValue: true } ? scores.Value!.ToScore() : null)
+        var view = EntityMapper.ToView(row.HasValue ? row.Value! : EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores is { HasValue: true } ? scores.Value!.ToScore() : null)
             with { Discounts = bought.Count == 0 ? null : Ml.Discounts.DiscountProfile.Of(bought) };
+        return InteractionViews.Add(view, summary, interactions, clock.GetUtcNow());
     }
 
     /// <summary>Every customer row of one shard; purchase rows are skipped client-side (they share the ranges).</summary>

@@ -29,6 +29,9 @@ public sealed class StorageOptions
     /// <summary>Every change of a customer's marketing consent, with its time and source.</summary>
     public string ConsentTable => TablePrefix + "ConsentHistory";
 
+    /// <summary>Every interaction of a customer and their interaction aggregates (<see cref="InteractionWriter"/>).</summary>
+    public string InteractionsTable => TablePrefix + "Interactions";
+
     /// <summary>Versioned model artefacts with their metrics (container names must be lower case).</summary>
     public string ModelsContainer => (TablePrefix + "models").ToLowerInvariant();
 

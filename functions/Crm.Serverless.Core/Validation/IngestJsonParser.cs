@@ -37,7 +37,8 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
 
     public ParsedBody<Contact> ParseContacts(JsonElement element) => Parse(element, ReadContact);
 
-    private ParsedBody<T> Parse<T>(ReadOnlyMemory<byte> json, Func<JsonElement, int, string, ParsedItem<T>> read)
+    /// <summary>The body's shape (one object or a batch within limits), each item read by <paramref name="read"/>; shared with <see cref="InteractionJsonParser"/>.</summary>
+    internal ParsedBody<T> Parse<T>(ReadOnlyMemory<byte> json, Func<JsonElement, int, string, ParsedItem<T>> read)
         where T : class
     {
         try
@@ -57,7 +58,7 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
         }
     }
 
-    private ParsedBody<T> Parse<T>(JsonElement root, Func<JsonElement, int, string, ParsedItem<T>> read)
+    internal ParsedBody<T> Parse<T>(JsonElement root, Func<JsonElement, int, string, ParsedItem<T>> read)
         where T : class
     {
         if (root.ValueKind == JsonValueKind.Object)

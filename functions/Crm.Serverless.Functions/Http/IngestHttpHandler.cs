@@ -15,7 +15,8 @@ public sealed class IngestHttpHandler(JsonBodyReader reader, IngestJsonParser pa
     public Task<IActionResult> ContactsAsync(HttpRequest request, CancellationToken cancellationToken)
         => HandleAsync(request, parser.ParseContacts, ingest.IngestContactsAsync, cancellationToken);
 
-    private async Task<IActionResult> HandleAsync<T>(
+    /// <summary>Any kind of item: <see cref="InteractionsHttp"/> brings its own parser and service.</summary>
+    public async Task<IActionResult> HandleAsync<T>(
         HttpRequest request,
         Func<ReadOnlyMemory<byte>, ParsedBody<T>> parse,
         Func<ParsedBody<T>, string, CancellationToken, Task<IReadOnlyList<ItemOutcome>>> store,
