@@ -61,6 +61,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Privacy.CustomerPrivacyService>();
         services.AddSingleton<Reporting.RunReportBuilder>();
         services.AddSingleton<Reporting.RunReportStore>();
+        services.AddSingleton<Campaigns.CampaignStore>();
+        services.AddSingleton<Campaigns.CampaignService>();
+        services.AddSingleton<Campaigns.CampaignRunFigures>();
         return builder;
     }
 }

@@ -14,7 +14,8 @@ public sealed record RunReport(
     IReadOnlyList<string> MissingModels,
     IReadOnlyList<RegisteredModel> Versions,
     ClvDistribution Clv,
-    DataQuality Quality);
+    DataQuality Quality,
+    IReadOnlyList<Campaigns.CampaignReport>? Campaigns = null);
 
 /// <summary>
 /// The BG/NBD tracking plot's data: repeat transactions per week, actual and model-expected, for the customers whose

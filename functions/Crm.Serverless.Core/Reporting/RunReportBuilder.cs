@@ -24,6 +24,7 @@ public sealed class RunReportBuilder(
     SegmentReader scores,
     CrmTables tables,
     TimeProvider clock,
+    Campaigns.CampaignRunFigures campaigns,
     ILogger<RunReportBuilder> logger)
 {
     /// <summary>The tracking plot holds back this many weeks before the as-of (fewer when the data is short).</summary>
@@ -62,7 +63,7 @@ public sealed class RunReportBuilder(
         var distribution = Distribution(await ReadClvAsync(run, cancellationToken));
         var quality = await QualityAsync(all, run.AsOf, cancellationToken);
         logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
-        return new RunReport(run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality);
+        return new RunReport(run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality, await campaigns.ReadAsync(run.RunId, cancellationToken));
     }
 
     /// <summary>Refits BG/NBD on a calibration period ending <see cref="HoldoutWeeks"/> before the as-of, so the weeks after it are a true holdout.</summary>

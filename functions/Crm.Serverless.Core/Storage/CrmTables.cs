@@ -40,6 +40,19 @@ public sealed class CrmTables(
     /// <summary>Store-wide settings (<see cref="StoreSettingEntity"/>), not keyed by customer.</summary>
     public TableClient Settings { get; } = tables.GetTableClient(storage.Value.SettingsTable);
 
+    /// <summary>Campaign records (<see cref="Campaigns.CampaignStore"/>): partition "campaigns", row key the campaign's key.</summary>
+    public TableClient Campaigns { get; } = tables.GetTableClient(storage.Value.CampaignsTable);
+
+    /// <summary>Who is in which campaign, keyed as in <see cref="CrmKeys"/> (row key <c>{customerId}|{campaignKey}</c>).</summary>
+    public TableClient CampaignMembers { get; } = tables.GetTableClient(storage.Value.CampaignMembersTable);
+
+    /// <summary>
+    /// The same membership keyed by campaign (partition = campaign key, row key = customer id) so one campaign's
+    /// members are one partition query. Not customer-keyed: erasure deletes a customer's rows here from the
+    /// campaigns their <see cref="CampaignMembers"/> rows name (<see cref="Campaigns.CampaignStore.EraseIndexAsync"/>).
+    /// </summary>
+    public TableClient CampaignIndex { get; } = tables.GetTableClient(storage.Value.CampaignIndexTable);
+
     public QueueClient ScoreQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName);
 
     public QueueClient ScorePoisonQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName + "-poison");
@@ -54,9 +67,9 @@ public sealed class CrmTables(
     /// is neither erased nor exported.
     /// </summary>
     /// <remarks>Erasure walks these in order; Customers before Scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).</remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent, CampaignMembers];
 
-    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];
+    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings, Campaigns, CampaignIndex];
 
     public IEnumerable<QueueClient> AllQueues => [IngestQueue, IngestPoisonQueue, ScoreQueue, ScorePoisonQueue];
 
