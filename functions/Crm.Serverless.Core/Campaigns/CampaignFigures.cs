@@ -100,7 +100,7 @@ public static class CampaignFigures
 
         if (uplift is null || double.IsNaN(uplift.Estimate))
         {
-            return $"too small to tell: no {what} varies in either group";
+            return $"too small to tell: the {what} does not vary in either group";
         }
 
         if (uplift.SpansZero)
