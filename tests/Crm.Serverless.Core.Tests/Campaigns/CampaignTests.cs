@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using Crm.Serverless.Core.Campaigns;
 using Crm.Serverless.Core.Privacy;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Testing;
 using MathNet.Numerics.Distributions;
 

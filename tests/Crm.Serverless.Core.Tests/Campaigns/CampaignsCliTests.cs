@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests.Campaigns;

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Crm.Serverless.Core.Campaigns;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// The run report's Campaigns section: each campaign sent by the run's as-of, treatment beside control, from the

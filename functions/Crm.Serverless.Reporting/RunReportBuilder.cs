@@ -8,7 +8,7 @@ using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// Builds a run's report from storage: the run record, every history, the promoted models re-scored on their holdout,
@@ -24,7 +24,7 @@ public sealed class RunReportBuilder(
     SegmentReader scores,
     CrmTables tables,
     TimeProvider clock,
-    Campaigns.CampaignRunFigures campaigns,
+    Core.Campaigns.CampaignRunFigures campaigns,
     ILogger<RunReportBuilder> logger)
 {
     /// <summary>The tracking plot holds back this many weeks before the as-of (fewer when the data is short).</summary>

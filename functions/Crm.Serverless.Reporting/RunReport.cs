@@ -2,7 +2,7 @@ using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Propensity;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>Everything one run report shows, computed before any HTML is written so tests can check the numbers.</summary>
 public sealed record RunReport(
@@ -15,7 +15,7 @@ public sealed record RunReport(
     IReadOnlyList<RegisteredModel> Versions,
     ClvDistribution Clv,
     DataQuality Quality,
-    IReadOnlyList<Campaigns.CampaignReport>? Campaigns = null);
+    IReadOnlyList<Core.Campaigns.CampaignReport>? Campaigns = null);
 
 /// <summary>
 /// The BG/NBD tracking plot's data: repeat transactions per week, actual and model-expected, for the customers whose
