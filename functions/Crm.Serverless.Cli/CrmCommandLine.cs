@@ -36,6 +36,7 @@ public static class CrmCommandLine
             DemoCommand.Create(),
             ImportCommand.Create(),
             ExportCommand.Create(),
+            CampaignsCommand.Create(),
             TrainCommand.CreateTrain(),
             TrainCommand.CreateScore(),
             ModelsCommand.Create(),

@@ -73,6 +73,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
+        services.AddSingleton<Campaigns.CampaignStore>();
+        services.AddSingleton<Campaigns.CampaignService>();
+        services.AddSingleton<Campaigns.CampaignRunFigures>();
         return builder;
     }
 }

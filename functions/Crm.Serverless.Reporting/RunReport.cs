@@ -16,7 +16,8 @@ public sealed record RunReport(
     ClvDistribution Clv,
     DataQuality Quality,
     ProductsSection? Products = null,
-    InteractionActivity? Interactions = null);
+    InteractionActivity? Interactions = null,
+    IReadOnlyList<Core.Campaigns.CampaignReport>? Campaigns = null);
 
 /// <summary>
 /// The BG/NBD tracking plot's data: repeat transactions per week, actual and model-expected, for the customers whose

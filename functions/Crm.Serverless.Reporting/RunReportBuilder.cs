@@ -25,6 +25,7 @@ public sealed class RunReportBuilder(
     CrmTables tables,
     Core.Products.ProductFactsService products,
     TimeProvider clock,
+    Core.Campaigns.CampaignRunFigures campaigns,
     ILogger<RunReportBuilder> logger,
     InteractionActivityStore interactionActivity)
 {
@@ -67,7 +68,8 @@ public sealed class RunReportBuilder(
         return new RunReport(
             run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality,
             await ProductsSection.ReadAsync(products, run.RunId, cancellationToken),
-            await interactionActivity.GetAsync(run.RunId, cancellationToken));
+            await interactionActivity.GetAsync(run.RunId, cancellationToken),
+            await campaigns.ReadAsync(run.RunId, cancellationToken));
     }
 
     /// <summary>Refits BG/NBD on a calibration period ending <see cref="HoldoutWeeks"/> before the as-of, so the weeks after it are a true holdout.</summary>

@@ -58,6 +58,7 @@ public static partial class RunReportHtml
 
         Glance(html, report);
         Segments(html, report);
+        CampaignsSection.Write(html, report.Campaigns);
         Value(html, report);
         Models(html, report);
         Tracking(html, report);

@@ -37,6 +37,9 @@ public class FunctionsMetadataTests
     [InlineData("GetSegments", "segments", "get", "Function")]
     [InlineData("GetSegmentCustomers", "segments/{name}/customers", "get", "Function")]
     [InlineData("GetReport", "report", "get", "Function")]
+    [InlineData("PostCampaign", "campaigns", "post", "Function")]
+    [InlineData("GetCampaigns", "campaigns", "get", "Function")]
+    [InlineData("GetCampaignReport", "campaigns/{name}/report", "get", "Function")]
     public void HttpFunction_HasRouteMethodAndAuthLevel(string function, string route, string method, string authLevel)
     {
         var trigger = Trigger(function);
@@ -81,7 +84,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["EraseCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetProducts", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
+            ["EraseCustomer", "ExportCustomer", "GetCampaignReport", "GetCampaigns", "GetCustomer", "GetOpenApi", "GetProducts", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostCampaign", "PostContacts", "PostInteractions", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -139,6 +142,9 @@ public class FunctionsMetadataTests
     [InlineData("GetSegments", "Crm.Read")]
     [InlineData("GetSegmentCustomers", "Crm.Read")]
     [InlineData("GetReport", "Crm.Read")]
+    [InlineData("GetCampaigns", "Crm.Read")]
+    [InlineData("GetCampaignReport", "Crm.Read")]
+    [InlineData("PostCampaign", "Crm.Ingest")]
     [InlineData("EraseCustomer", "Crm.Privacy")]
     [InlineData("ExportCustomer", "Crm.Privacy")]
     [InlineData("Health", null)]

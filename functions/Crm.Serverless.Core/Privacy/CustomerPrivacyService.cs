@@ -19,6 +19,7 @@ namespace Crm.Serverless.Core.Privacy;
 public sealed class CustomerPrivacyService(
     CrmTables tables,
     RejectedItemStore rejected,
+    Campaigns.CampaignStore campaigns,
     TimeProvider clock,
     StoreCurrency storeCurrency,
     ILogger<CustomerPrivacyService> logger)
@@ -35,6 +36,9 @@ public sealed class CustomerPrivacyService(
     {
         RequireValid(customerId);
         var deleted = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        // Before the customer-keyed rows: the campaign index rows are found from the customer's CampaignMembers rows.
+        deleted[tables.CampaignIndex.Name] = await campaigns.EraseIndexAsync(customerId, cancellationToken);
         foreach (var table in tables.CustomerKeyedTables)
         {
             deleted[table.Name] = await DeleteAllAsync(table, ct => CustomerKeysAsync(table, customerId, ct), cancellationToken);

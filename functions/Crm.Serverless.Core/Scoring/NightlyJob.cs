@@ -18,6 +18,7 @@ public sealed class NightlyJob(
     CrmTables tables,
     RunStore runs,
     RunLease lease,
+    Campaigns.CampaignRunFigures campaigns,
     ILogger<NightlyJob> logger)
 {
     /// <summary>Trains, scores and queues one message per shard for the fan-out, holding the run lease until queued.</summary>
@@ -70,7 +71,11 @@ public sealed class NightlyJob(
         var backfill = await runs.GetLatestCompleteAsync(cancellationToken) is { } current && date < current.AsOf;
         var published = !backfill || publish;
         var trained = train ? await TrainAsync(table, date, steps, published, cancellationToken) : [];
-        return await scoring.PrepareAsync(all, table, date, trained, steps, cancellationToken, backfill, published);
+        var run = await scoring.PrepareAsync(all, table, date, trained, steps, cancellationToken, backfill, published);
+
+        // nightly hook: campaign figures as of the run, from the histories already read (the report reads the artefact)
+        await campaigns.WriteAsync(run, all, cancellationToken);
+        return run;
     }
 
     private async Task<(List<Ml.Data.CustomerHistory> All, PurchaseTable Table, DateOnly AsOf)> ReadAsync(DateOnly? asOf, Dictionary<string, double> steps, CancellationToken cancellationToken)

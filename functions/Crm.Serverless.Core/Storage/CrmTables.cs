@@ -66,6 +66,19 @@ public sealed class CrmTables(
     /// <summary>Store-wide settings (<see cref="StoreSettingEntity"/>), not keyed by customer.</summary>
     public TableClient Settings { get; } = service.GetTableClient(storage.Value.SettingsTable);
 
+    /// <summary>Campaign records (<see cref="Campaigns.CampaignStore"/>): partition "campaigns", row key the campaign's key.</summary>
+    public TableClient Campaigns { get; } = tables.GetTableClient(storage.Value.CampaignsTable);
+
+    /// <summary>Who is in which campaign, keyed as in <see cref="CrmKeys"/> (row key <c>{customerId}|{campaignKey}</c>).</summary>
+    public TableClient CampaignMembers { get; } = tables.GetTableClient(storage.Value.CampaignMembersTable);
+
+    /// <summary>
+    /// The same membership keyed by campaign (partition = campaign key, row key = customer id) so one campaign's
+    /// members are one partition query. Not customer-keyed: erasure deletes a customer's rows here from the
+    /// campaigns their <see cref="CampaignMembers"/> rows name (<see cref="Campaigns.CampaignStore.EraseIndexAsync"/>).
+    /// </summary>
+    public TableClient CampaignIndex { get; } = tables.GetTableClient(storage.Value.CampaignIndexTable);
+
     public QueueClient ScoreQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName);
 
     public QueueClient ScorePoisonQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName + "-poison");
@@ -83,10 +96,10 @@ public sealed class CrmTables(
     /// Erasure walks these in order, then every run's scores table (<see cref="ListRunScoresAsync"/>): Customers
     /// before the scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).
     /// </remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent, Interactions];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent, Interactions, CampaignMembers];
 
     /// <summary>The fixed tables; the runs' scores tables come and go (<see cref="ListAllTablesAsync"/>).</summary>
-    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];
+    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings, Campaigns, CampaignIndex];
 
     /// <summary>The fixed tables and every run's scores table that exists now.</summary>
     public async Task<IReadOnlyList<TableClient>> ListAllTablesAsync(CancellationToken cancellationToken)

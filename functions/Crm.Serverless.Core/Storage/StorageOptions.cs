@@ -32,6 +32,15 @@ public sealed class StorageOptions
     /// <summary>Every interaction of a customer and their interaction aggregates (<see cref="InteractionWriter"/>).</summary>
     public string InteractionsTable => TablePrefix + "Interactions";
 
+    /// <summary>Campaign records, one row each (no customer data).</summary>
+    public string CampaignsTable => TablePrefix + "Campaigns";
+
+    /// <summary>Campaign membership keyed by customer (erased and exported with the customer).</summary>
+    public string CampaignMembersTable => TablePrefix + "CampaignMembers";
+
+    /// <summary>Campaign membership keyed by campaign, so one campaign's members are one partition.</summary>
+    public string CampaignIndexTable => TablePrefix + "CampaignIndex";
+
     /// <summary>Versioned model artefacts with their metrics (container names must be lower case).</summary>
     public string ModelsContainer => (TablePrefix + "models").ToLowerInvariant();
 
