@@ -6,8 +6,10 @@ using Crm.Serverless.Ml.Simulation;
 namespace Crm.Serverless.Cli.Commands;
 
 /// <summary>
-/// <c>crm generate --customers N --seed S --out FILE [--contacts FILE] [--currency EUR]</c>: a seeded synthetic shop whose customers
-/// buy and drop out like real ones (BG/NBD + Gamma-Gamma with heterogeneity), in the CSV format of the CDNOW file.
+/// <c>crm generate --customers N --seed S --out FILE [--contacts FILE] [--currency EUR] [--lines FILE --catalogue default|wide]</c>:
+/// a seeded synthetic shop whose customers buy and drop out like real ones (BG/NBD + Gamma-Gamma with heterogeneity),
+/// in the CSV format of the CDNOW file. With <c>--lines</c> every purchase gets line items from a simulated catalogue
+/// (<see cref="CatalogueSimulator"/>) and its amount is the sum of its lines.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -20,6 +22,15 @@ internal static class GenerateCommand
         var weeks = new Option<double>("--weeks") { Description = "Weeks of history from 1997-01-01", DefaultValueFactory = _ => 78 };
         var shape = new Option<double>("--rate-shape") { Description = "BG/NBD r: higher means more frequent buyers (CDNOW 0.243)", DefaultValueFactory = _ => 0.243 };
         var currency = new Option<string>("--currency") { Description = "ISO 4217 code written on every row (amounts are not converted)", DefaultValueFactory = _ => "USD" };
+        var lines = new Option<FileInfo?>("--lines") { Description = "Also write line items (transactionId,customerId,sku,quantity,unitPrice,category,unitCost); amounts become the sum of the lines" };
+        var catalogue = new Option<string>("--catalogue") { Description = "Catalogue shape for --lines: " + CatalogueOptions.Names, DefaultValueFactory = _ => "default" };
+        catalogue.Validators.Add(result =>
+        {
+            if (CatalogueOptions.Named(result.GetValueOrDefault<string>() ?? "") is null)
+            {
+                result.AddError("--catalogue must be one of " + CatalogueOptions.Names + ".");
+            }
+        });
         currency.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string>() is not { } code || !Core.Validation.Iso4217.IsKnown(code))
@@ -48,7 +59,7 @@ internal static class GenerateCommand
                 result.AddError("--rate-shape must be more than 0 and at most 1,000.");
             }
         });
-        var command = new Command("generate", "Write a seeded synthetic shop as CSV.") { customers, seed, output, contacts, weeks, shape, currency };
+        var command = new Command("generate", "Write a seeded synthetic shop as CSV.") { customers, seed, output, contacts, weeks, shape, currency, lines, catalogue };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new ShopSimulationOptions
@@ -59,7 +70,9 @@ internal static class GenerateCommand
                 R = parse.GetValue(shape),
             };
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-            var (rows, people) = await WriteAsync(options, parse.GetValue(output)!, parse.GetValue(contacts), cancellationToken, parse.GetValue(currency)!);
+            var linesFile = parse.GetValue(lines);
+            var (rows, people) = await WriteAsync(options, parse.GetValue(output)!, parse.GetValue(contacts), cancellationToken, parse.GetValue(currency)!,
+                linesFile is null ? null : (linesFile, CatalogueOptions.Named(parse.GetValue(catalogue)!)!));
             Console.WriteLine($"Generated {people:N0} customers and {rows:N0} transactions in {stopwatch.Elapsed.TotalSeconds:0.0} s: {parse.GetValue(output)!.FullName}");
             return 0;
         });
@@ -71,7 +84,8 @@ internal static class GenerateCommand
 
     private static readonly string[] Countries = ["US", "GB", "DE", "FR", "NL", "SE", "ES", "IT", "CA", "AU"];
 
-    public static async Task<(long Transactions, int Customers)> WriteAsync(ShopSimulationOptions options, FileInfo output, FileInfo? contacts, CancellationToken cancellationToken, string currency = "USD")
+    public static async Task<(long Transactions, int Customers)> WriteAsync(
+        ShopSimulationOptions options, FileInfo output, FileInfo? contacts, CancellationToken cancellationToken, string currency = "USD", (FileInfo File, CatalogueOptions Shape)? lines = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
@@ -79,7 +93,14 @@ internal static class GenerateCommand
         var people = 0;
         await using var transactions = new StreamWriter(output.FullName, false, new UTF8Encoding(false), 1 << 20);
         await using var contactWriter = contacts is null ? null : new StreamWriter(contacts.FullName, false, new UTF8Encoding(false), 1 << 20);
+        await using var lineWriter = lines is null ? null : new StreamWriter(lines.Value.File.FullName, false, new UTF8Encoding(false), 1 << 20);
+        var catalogue = lines is null ? null : new CatalogueSimulator(lines.Value.Shape, options.Seed);
         await transactions.WriteLineAsync("transactionId,customerId,timestamp,amount,currency,quantity");
+        if (lineWriter is not null)
+        {
+            await lineWriter.WriteLineAsync("transactionId,customerId,sku,quantity,unitPrice,category,unitCost");
+        }
+
         if (contactWriter is not null)
         {
             await contactWriter.WriteLineAsync("customerId,email,firstName,lastName,country,createdAt,marketingConsent");
@@ -87,7 +108,7 @@ internal static class GenerateCommand
 
         // The simulation is one seeded random stream, so it runs in order on this thread; turning customers into
         // text is most of the work, so chunks are formatted on the other cores and written back in order.
-        var inFlight = new Queue<Task<(StringBuilder Transactions, StringBuilder? Contacts)>>();
+        var inFlight = new Queue<Task<Chunk>>();
         foreach (var chunk in ShopSimulator.Simulate(options).Chunk(ChunkCustomers))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -98,47 +119,69 @@ internal static class GenerateCommand
                 rows += customer.History.Purchases.Count;
             }
 
-            inFlight.Enqueue(Task.Run(() => Format(chunk, first, contactWriter is not null, currency), cancellationToken));
+            inFlight.Enqueue(Task.Run(() => Format(chunk, first, contactWriter is not null, currency, catalogue), cancellationToken));
             while (inFlight.Count > Environment.ProcessorCount)
             {
-                await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, cancellationToken);
+                await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, lineWriter, cancellationToken);
             }
         }
 
         while (inFlight.Count > 0)
         {
-            await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, cancellationToken);
+            await WriteChunkAsync(await inFlight.Dequeue(), transactions, contactWriter, lineWriter, cancellationToken);
         }
 
         return (rows, people);
     }
 
-    private static (StringBuilder Transactions, StringBuilder? Contacts) Format(SimulatedCustomer[] chunk, int first, bool withContacts, string currency)
+    private sealed record Chunk(StringBuilder Transactions, StringBuilder? Contacts, StringBuilder? Lines);
+
+    private static Chunk Format(SimulatedCustomer[] chunk, int first, bool withContacts, string currency, CatalogueSimulator? catalogue)
     {
         var invariant = CultureInfo.InvariantCulture;
         var lines = new StringBuilder(chunk.Length * 400);
         var contactLines = withContacts ? new StringBuilder(chunk.Length * 100) : null;
+        var itemLines = catalogue is null ? null : new StringBuilder(chunk.Length * 800);
         for (var k = 0; k < chunk.Length; k++)
         {
             var id = chunk[k].History.CustomerId;
             var purchases = chunk[k].History.Purchases;
+
+            // Each customer's baskets come from their own seeded stream, so chunks can be drawn on any core.
+            var baskets = catalogue?.Baskets(chunk[k].History, first + k);
             for (var i = 0; i < purchases.Count; i++)
             {
+                var amount = purchases[i].Amount;
+                if (baskets is not null && itemLines is not null)
+                {
+                    amount = 0;
+                    foreach (var line in baskets[i].Lines)
+                    {
+                        amount += line.NetAmount;
+                        itemLines.Append(invariant, $"{baskets[i].TransactionId},{id},{line.Sku},{line.Quantity},{line.NetAmount / line.Quantity:F2},{line.Category},{line.UnitCost:F2}").AppendLine();
+                    }
+                }
+
                 // Interpolation into the builder formats in place; "s" and "F2" are the fast standard forms of
                 // yyyy-MM-ddTHH:mm:ss and 0.00 (amounts are never negative), so the file is the same as before.
-                lines.Append(invariant, $"{id}-{i},{id},{purchases[i].TimestampUtc:s}Z,{purchases[i].Amount:F2},{currency},1").AppendLine();
+                lines.Append(invariant, $"{CatalogueSimulator.TransactionId(id, i)},{id},{purchases[i].TimestampUtc:s}Z,{amount:F2},{currency},1").AppendLine();
             }
 
             var person = first + k;
             contactLines?.Append(invariant, $"{id},{id.ToLowerInvariant()}@example.invalid,Customer,{id},{Countries[person % Countries.Length]},{purchases[0].TimestampUtc:yyyy-MM-dd},{(person % 3 != 0 ? "true" : "false")}").AppendLine();
         }
 
-        return (lines, contactLines);
+        return new Chunk(lines, contactLines, itemLines);
     }
 
-    private static async Task WriteChunkAsync((StringBuilder Transactions, StringBuilder? Contacts) chunk, StreamWriter transactions, StreamWriter? contacts, CancellationToken cancellationToken)
+    private static async Task WriteChunkAsync(Chunk chunk, StreamWriter transactions, StreamWriter? contacts, StreamWriter? lines, CancellationToken cancellationToken)
     {
         await transactions.WriteAsync(chunk.Transactions, cancellationToken);
+        if (lines is not null && chunk.Lines is not null)
+        {
+            await lines.WriteAsync(chunk.Lines, cancellationToken);
+        }
+
         if (contacts is not null && chunk.Contacts is not null)
         {
             await contacts.WriteAsync(chunk.Contacts, cancellationToken);
