@@ -61,6 +61,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Privacy.CustomerPrivacyService>();
         services.AddSingleton<Reporting.RunReportBuilder>();
         services.AddSingleton<Reporting.RunReportStore>();
+        services.AddSingleton<BasketReader>();
+        services.AddSingleton<Import.BasketFileReader>();
+        services.AddSingleton<Recommendations.RecommendationRunService>();
+        services.AddSingleton<Recommendations.RecommendationReader>();
         return builder;
     }
 }

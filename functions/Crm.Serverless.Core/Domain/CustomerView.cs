@@ -1,11 +1,13 @@
 namespace Crm.Serverless.Core.Domain;
 
-/// <summary>The 360-degree view of one customer: who they are, what they bought, and (later) how they score.</summary>
+/// <summary>The 360-degree view of one customer: who they are, what they bought, how they score, and what to offer next.</summary>
+/// <param name="Recommendations">The top 5 next best products of the latest run (null before any run with line items).</param>
 public sealed record CustomerView(
     string CustomerId,
     ContactView? Contact,
     PurchaseSummary Purchases,
-    CustomerScore? Scores);
+    CustomerScore? Scores,
+    IReadOnlyList<Recommendations.RecommendedSku>? Recommendations = null);
 
 public sealed record ContactView(
     string? Email,

@@ -18,6 +18,7 @@ public sealed class NightlyJob(
     CrmTables tables,
     RunStore runs,
     RunLease lease,
+    Recommendations.RecommendationRunService recommendations,
     ILogger<NightlyJob> logger)
 {
     /// <summary>Trains, scores and queues one message per shard for the fan-out, holding the run lease until queued.</summary>
@@ -70,7 +71,15 @@ public sealed class NightlyJob(
         var backfill = await runs.GetLatestCompleteAsync(cancellationToken) is { } current && date < current.AsOf;
         var published = !backfill || publish;
         var trained = train ? await TrainAsync(table, date, steps, published, cancellationToken) : [];
-        return await scoring.PrepareAsync(all, table, date, trained, steps, cancellationToken, backfill, published);
+        var run = await scoring.PrepareAsync(all, table, date, trained, steps, cancellationToken, backfill, published);
+
+        // nightly hook: recommendations (an unpublished backfill leaves the served recommendations as they are)
+        if (published)
+        {
+            await recommendations.RunAsync(run.RunId, date, cancellationToken);
+        }
+
+        return run;
     }
 
     private async Task<(List<Ml.Data.CustomerHistory> All, PurchaseTable Table, DateOnly AsOf)> ReadAsync(DateOnly? asOf, Dictionary<string, double> steps, CancellationToken cancellationToken)

@@ -34,6 +34,9 @@ public sealed class CrmTables(
     /// </summary>
     public TableClient Consent { get; } = tables.GetTableClient(storage.Value.ConsentTable);
 
+    /// <summary>Next best products per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
+    public TableClient Recommendations { get; } = tables.GetTableClient(storage.Value.RecommendationsTable);
+
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = tables.GetTableClient(storage.Value.RunsTable);
 
@@ -53,8 +56,8 @@ public sealed class CrmTables(
     /// <c>{customerId}|</c>. Erasure and the access export walk this list, so a customer-keyed table left out of it
     /// is neither erased nor exported.
     /// </summary>
-    /// <remarks>Erasure walks these in order; Customers before Scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).</remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Consent];
+    /// <remarks>Erasure walks these in order; Customers before Scores and Recommendations is what lets a scoring write that races an erase lose (see ShardScoreWriter).</remarks>
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Scores, Recommendations, Consent];
 
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings];
 

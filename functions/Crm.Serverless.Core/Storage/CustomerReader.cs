@@ -11,17 +11,25 @@ public sealed record StoredCounts(long Customers, long Transactions, long Contac
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
 public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency)
 {
-    /// <summary>Two point reads in parallel: the customer row and the latest scores row.</summary>
+    /// <summary>How many next best products the 360 view shows.</summary>
+    public const int ViewRecommendations = 5;
+
+    /// <summary>Three point reads in parallel: the customer row, the latest scores row and the recommendations row.</summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
         var partition = CrmKeys.PartitionOf(customerId);
         var rowKey = CrmKeys.CustomerRow(customerId);
         var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var score = tables.Scores.GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var recommended = tables.Recommendations.GetEntityIfExistsAsync<Recommendations.RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var row = await customer;
         var scores = await score;
+        var recommendations = await recommended;
         return row.HasValue
-            ? EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores.HasValue ? scores.Value!.ToScore() : null)
+            ? EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores.HasValue ? scores.Value!.ToScore() : null) with
+            {
+                Recommendations = recommendations.HasValue ? [.. recommendations.Value!.ToRecommendations().Items.Take(ViewRecommendations)] : null,
+            }
             : null;
     }
 
