@@ -30,6 +30,7 @@ public class FunctionsMetadataTests
     [InlineData("PostTransactions", "transactions", "post", "Function")]
     [InlineData("PostContacts", "contacts", "post", "Function")]
     [InlineData("GetCustomer", "customers/{customerId}", "get", "Function")]
+    [InlineData("GetCustomerRecommendations", "customers/{customerId}/recommendations", "get", "Function")]
     [InlineData("EraseCustomer", "privacy/erase", "post", "Admin")]
     [InlineData("ExportCustomer", "privacy/export", "post", "Admin")]
     [InlineData("Health", "health", "get", "Anonymous")]
@@ -81,7 +82,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["EraseCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
+            ["EraseCustomer", "ExportCustomer", "GetCustomer", "GetCustomerRecommendations", "GetOpenApi", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -136,6 +137,7 @@ public class FunctionsMetadataTests
     [InlineData("PostTransactions", "Crm.Ingest")]
     [InlineData("PostContacts", "Crm.Ingest")]
     [InlineData("GetCustomer", "Crm.Read")]
+    [InlineData("GetCustomerRecommendations", "Crm.Read")]
     [InlineData("GetSegments", "Crm.Read")]
     [InlineData("GetSegmentCustomers", "Crm.Read")]
     [InlineData("GetReport", "Crm.Read")]

@@ -24,7 +24,7 @@ public sealed class RecommenderOptions
 
     /// <summary>A purchase this many days before the cut-off counts half as much as one on the day.</summary>
     [Range(1, 3650)]
-    public double HalfLifeDays { get; set; } = 180;
+    public double HalfLifeDays { get; set; } = 365;
 
     /// <summary>Skus per customer that enter the co-purchase counts (the most recent): bounds the pairs per customer.</summary>
     [Range(2, 500)]
@@ -55,7 +55,7 @@ public sealed class RecommenderOptions
 
     /// <summary>Score of a re-buy per unit of the sku's repeat rate, on the scale where the best new sku scores 1.</summary>
     [Range(0, 100)]
-    public double RepeatWeight { get; set; } = 1;
+    public double RepeatWeight { get; set; } = 3;
 
     /// <summary>Recommendations stored per customer.</summary>
     [Range(1, 100)]
