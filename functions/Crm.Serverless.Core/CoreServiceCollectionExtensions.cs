@@ -59,8 +59,6 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
-        services.AddSingleton<Reporting.RunReportBuilder>();
-        services.AddSingleton<Reporting.RunReportStore>();
         services.AddSingleton<BasketReader>();
         services.AddSingleton<Import.BasketFileReader>();
         services.AddSingleton<Recommendations.RecommendationRunService>();
