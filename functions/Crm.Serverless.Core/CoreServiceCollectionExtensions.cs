@@ -76,6 +76,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Campaigns.CampaignStore>();
         services.AddSingleton<Campaigns.CampaignService>();
         services.AddSingleton<Campaigns.CampaignRunFigures>();
+        services.AddSingleton<Import.BasketFileReader>();
+        services.AddSingleton<Recommendations.RecommendationRunService>();
+        services.AddSingleton<Recommendations.RecommendationReader>();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using Crm.Serverless.Ml.Propensity;
 using Crm.Serverless.Ml.Clv;
+using Crm.Serverless.Ml.Recommendations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,10 @@ public static class MlServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<ClvService>();
+        builder.Services.AddOptions<RecommenderOptions>()
+            .BindConfiguration(RecommenderOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         return builder;
     }
 }

@@ -30,6 +30,7 @@ public class FunctionsMetadataTests
     [InlineData("PostTransactions", "transactions", "post", "Function")]
     [InlineData("PostContacts", "contacts", "post", "Function")]
     [InlineData("GetCustomer", "customers/{customerId}", "get", "Function")]
+    [InlineData("GetCustomerRecommendations", "customers/{customerId}/recommendations", "get", "Function")]
     [InlineData("EraseCustomer", "privacy/erase", "post", "Admin")]
     [InlineData("ExportCustomer", "privacy/export", "post", "Admin")]
     [InlineData("Health", "health", "get", "Anonymous")]
@@ -84,7 +85,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["EraseCustomer", "ExportCustomer", "GetCampaignReport", "GetCampaigns", "GetCustomer", "GetOpenApi", "GetProducts", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostCampaign", "PostContacts", "PostInteractions", "PostTransactions", "ScoreShard"],
+            ["EraseCustomer", "ExportCustomer", "GetCampaignReport", "GetCampaigns", "GetCustomer", "GetCustomerRecommendations", "GetOpenApi", "GetProducts", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostCampaign", "PostContacts", "PostInteractions", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -139,6 +140,7 @@ public class FunctionsMetadataTests
     [InlineData("PostTransactions", "Crm.Ingest")]
     [InlineData("PostContacts", "Crm.Ingest")]
     [InlineData("GetCustomer", "Crm.Read")]
+    [InlineData("GetCustomerRecommendations", "Crm.Read")]
     [InlineData("GetSegments", "Crm.Read")]
     [InlineData("GetSegmentCustomers", "Crm.Read")]
     [InlineData("GetReport", "Crm.Read")]

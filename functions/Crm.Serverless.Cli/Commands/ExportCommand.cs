@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Crm.Serverless.Core.Export;
+using Crm.Serverless.Core.Recommendations;
 using Crm.Serverless.Ml.Segmentation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;
 
-/// <summary><c>crm export --out FILE</c>: one CSV row per customer; <c>--products FILE</c>, <c>--discounts FILE</c>, <c>--deal-seekers FILE</c>: the latest run's product and discount artefacts.</summary>
+/// <summary><c>crm export --out FILE</c>: one CSV row per customer; <c>--products FILE</c>, <c>--discounts FILE</c>, <c>--deal-seekers FILE</c>: the latest run's product and discount artefacts; <c>--recommendations FILE</c>: customerId,rank,sku,score.</summary>
 internal static class ExportCommand
 {
     public static Command Create()
@@ -15,15 +16,17 @@ internal static class ExportCommand
         var products = new Option<FileInfo?>("--products") { Description = "CSV file to write the latest run's product facts to (tops and flops marked)" };
         var discounts = new Option<FileInfo?>("--discounts") { Description = "CSV file to write the latest run's discount response by segment to" };
         var dealSeekers = new Option<FileInfo?>("--deal-seekers") { Description = "CSV file to write the latest run's deal seekers to (>= 3 orders, >= 60% of them discounted)" };
+        var recommendations = new Option<FileInfo?>("--recommendations") { Description = "CSV file to write the next best products to: customerId,rank,sku,score (latest run)" };
         var segment = new Option<string?>("--segment") { Description = "Only this segment's customers, with their scores (e.g. champions, at-risk)" };
         var marketable = new Option<bool>("--marketable") { Description = "Only customers whose marketing consent is true now (read from the customer rows, not the nightly scores)" };
-        var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment, marketable, products, discounts, dealSeekers };
+        var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment, marketable, products, discounts, dealSeekers, recommendations };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var artefacts = (Products: parse.GetValue(products), Discounts: parse.GetValue(discounts), DealSeekers: parse.GetValue(dealSeekers));
-            if (parse.GetValue(output) is null && artefacts is (null, null, null))
+            var recommendationsFile = parse.GetValue(recommendations);
+            if (parse.GetValue(output) is null && artefacts is (null, null, null) && recommendationsFile is null)
             {
-                await Console.Error.WriteLineAsync("Give --out FILE (customers), --products FILE, --discounts FILE or --deal-seekers FILE.");
+                await Console.Error.WriteLineAsync("Give --out FILE (customers), --products FILE, --discounts FILE, --deal-seekers FILE or --recommendations FILE.");
                 return 2;
             }
 
@@ -39,6 +42,15 @@ internal static class ExportCommand
             if (artefacts is not (null, null, null))
             {
                 var code = await ArtefactsAsync(host.Services, artefacts.Products, artefacts.Discounts, artefacts.DealSeekers, cancellationToken);
+                if (code != 0)
+                {
+                    return code;
+                }
+            }
+
+            if (recommendationsFile is not null)
+            {
+                var code = await RecommendationsAsync(host.Services, recommendationsFile, cancellationToken);
                 if (code != 0)
                 {
                     return code;
@@ -108,6 +120,26 @@ internal static class ExportCommand
             ? "No scoring run has completed yet: run `crm score --train` first."
             : $"The latest run has no {what} (it ran before they existed): run `crm score` again.");
         return 1;
+    }
+
+    public static async Task<int> RecommendationsAsync(IServiceProvider services, FileInfo output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Directory?.Create();
+        int customers;
+        await using (var writer = output.CreateText())
+        {
+            customers = await services.GetRequiredService<RecommendationReader>().WriteCsvAsync(writer, cancellationToken);
+        }
+
+        if (customers == 0)
+        {
+            await Console.Error.WriteLineAsync("No recommendations are stored yet: import purchases with line items and run `crm score --train` first.");
+            return 1;
+        }
+
+        Console.WriteLine($"Export: recommendations of {customers:N0} customers written to {output.FullName}");
+        return 0;
     }
 
     public static async Task<int> RunAsync(IServiceProvider services, FileInfo output, string? segment, CancellationToken cancellationToken, bool marketableOnly = false)

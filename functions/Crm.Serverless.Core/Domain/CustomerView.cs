@@ -1,8 +1,9 @@
 namespace Crm.Serverless.Core.Domain;
 
-/// <summary>The 360-degree view of one customer: who they are, what they bought, how they score, and how we talk.</summary>
+/// <summary>The 360-degree view of one customer: who they are, what they bought, how they score, how we talk, and what to offer next.</summary>
 /// <param name="Interactions">Null when the customer has no interactions stored.</param>
 /// <param name="Glance">Last purchase and last contact side by side (the single-customer view only).</param>
+/// <param name="Recommendations">The top 5 next best products of the latest run (null before any run with line items).</param>
 public sealed record CustomerView(
     string CustomerId,
     ContactView? Contact,
@@ -10,7 +11,8 @@ public sealed record CustomerView(
     CustomerScore? Scores,
     Ml.Discounts.DiscountProfile? Discounts = null,
     InteractionsView? Interactions = null,
-    AtAGlance? Glance = null);
+    AtAGlance? Glance = null,
+    IReadOnlyList<Recommendations.RecommendedSku>? Recommendations = null);
 
 public sealed record ContactView(
     string? Email,

@@ -19,6 +19,7 @@ public sealed class NightlyJob(
     RunStore runs,
     RunLease lease,
     Campaigns.CampaignRunFigures campaigns,
+    Recommendations.RecommendationRunService recommendations,
     ILogger<NightlyJob> logger)
 {
     /// <summary>Trains, scores and queues one message per shard for the fan-out, holding the run lease until queued.</summary>
@@ -75,6 +76,13 @@ public sealed class NightlyJob(
 
         // nightly hook: campaign figures as of the run, from the histories already read (the report reads the artefact)
         await campaigns.WriteAsync(run, all, cancellationToken);
+
+        // nightly hook: recommendations (an unpublished backfill leaves the served recommendations as they are)
+        if (published)
+        {
+            await recommendations.RunAsync(run.RunId, date, cancellationToken);
+        }
+
         return run;
     }
 

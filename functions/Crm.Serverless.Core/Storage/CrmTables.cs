@@ -60,6 +60,9 @@ public sealed class CrmTables(
     /// </summary>
     public TableClient Interactions { get; } = tables.GetTableClient(storage.Value.InteractionsTable);
 
+    /// <summary>Next best products per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
+    public TableClient Recommendations { get; } = tables.GetTableClient(storage.Value.RecommendationsTable);
+
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = service.GetTableClient(storage.Value.RunsTable);
 
@@ -94,9 +97,9 @@ public sealed class CrmTables(
     /// </summary>
     /// <remarks>
     /// Erasure walks these in order, then every run's scores table (<see cref="ListRunScoresAsync"/>): Customers
-    /// before the scores is what lets a scoring write that races an erase lose (see ShardScoreWriter).
+    /// before the scores and recommendations is what lets a scoring write that races an erase lose (see ShardScoreWriter).
     /// </remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent, Interactions, CampaignMembers];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Recommendations, Consent, Interactions, CampaignMembers];
 
     /// <summary>The fixed tables; the runs' scores tables come and go (<see cref="ListAllTablesAsync"/>).</summary>
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings, Campaigns, CampaignIndex];

@@ -12,11 +12,14 @@ public sealed record StoredCounts(long Customers, long Transactions, long Contac
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
 public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency, RunStore runs, BasketReader baskets, InteractionReader interactionReader, TimeProvider clock)
 {
+    /// <summary>How many next best products the 360 view shows.</summary>
+    public const int ViewRecommendations = 5;
+
     /// <summary>
-    /// The customer row, the current-run pointer, the customer's purchases (their discount profile is computed from
-    /// them, by the same function the nightly run uses, on current data) and interactions in parallel, then the
-    /// customer's row in that run's scores table. Scores come from the current complete run only, never from a run
-    /// still writing. A customer known only from interactions (no purchase or contact yet) has a view too.
+    /// The customer row, the current-run pointer, the recommendations row, the customer's purchases (their discount
+    /// profile is computed from them, by the same function the nightly run uses, on current data) and interactions in
+    /// parallel, then the customer's row in that run's scores table. Scores come from the current complete run only,
+    /// never from a run still writing. A customer known only from interactions (no purchase or contact yet) has a view too.
     /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
@@ -24,10 +27,12 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
         var rowKey = CrmKeys.CustomerRow(customerId);
         var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var current = runs.GetCurrentRunIdAsync(cancellationToken);
+        var recommended = tables.Recommendations.GetEntityIfExistsAsync<Recommendations.RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var purchases = baskets.ReadCustomerAsync(customerId, cancellationToken);
         var contacts = interactionReader.ReadCustomerAsync(customerId, cancellationToken);
         var row = await customer;
         var runId = await current;
+        var recommendations = await recommended;
         var bought = await purchases;
         var (summary, interactions) = await contacts;
         if (!row.HasValue && summary is null)
@@ -37,7 +42,11 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
 
         var scores = runId is null ? null : await tables.RunScores(runId).GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var view = EntityMapper.ToView(row.HasValue ? row.Value! : EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores is { HasValue: true } ? scores.Value!.ToScore() : null)
-            with { Discounts = bought.Count == 0 ? null : Ml.Discounts.DiscountProfile.Of(bought) };
+            with
+            {
+                Discounts = bought.Count == 0 ? null : Ml.Discounts.DiscountProfile.Of(bought),
+                Recommendations = recommendations.HasValue ? [.. recommendations.Value!.ToRecommendations().Items.Take(ViewRecommendations)] : null,
+            };
         return InteractionViews.Add(view, summary, interactions, clock.GetUtcNow());
     }
 

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using Azure.Data.Tables;
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Ingestion;
+using Crm.Serverless.Core.Privacy;
+using Crm.Serverless.Core.Recommendations;
+using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Core.Validation;
+using Crm.Serverless.Functions.Http;
+using Crm.Serverless.Testing;
+
+namespace Crm.Serverless.Functions.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public class RecommendationsHttpTests(AzuriteFixture azurite)
+{
+    private static string Purchase(string customer, string id, string at, params string[] skus)
+        => string.Create(CultureInfo.InvariantCulture,
+            $$"""{"transactionId":"{{id}}","customerId":"{{customer}}","timestamp":"{{at}}","amount":{{skus.Length * 10}},"currency":"USD","items":[{{string.Join(',', skus.Select(s => $$"""{"sku":"{{s}}","quantity":1,"price":10}"""))}}]}""");
+
+    private static async Task IngestAsync(TestHost host, IEnumerable<string> items, bool contacts = false)
+    {
+        var body = Encoding.UTF8.GetBytes("[" + string.Join(',', items) + "]");
+        var parser = host.Get<IngestJsonParser>();
+        var ingest = host.Get<IngestService>();
+        var outcomes = contacts
+            ? await ingest.IngestContactsAsync(parser.ParseContacts(body), IngestSource.Http, CancellationToken.None)
+            : await ingest.IngestTransactionsAsync(parser.ParseTransactions(body), IngestSource.Http, CancellationToken.None);
+        Assert.All(outcomes, o => Assert.Equal(IngestStatus.Accepted, o.Status));
+    }
+
+    private static async Task<HttpCall.Response> GetAsync(TestHost host, string customerId, bool view = false)
+    {
+        var request = HttpCall.Request("GET", $"/api/customers/{customerId}" + (view ? "" : "/recommendations"));
+        var http = host.Create<CustomersHttp>();
+        return await HttpCall.ExecuteAsync(view ? await http.Get(request, customerId, CancellationToken.None) : await http.GetRecommendations(request, customerId, CancellationToken.None), request);
+    }
+
+    private static List<string> Skus(HttpCall.Response response, string property = "items")
+        => [.. response.Json.GetProperty(property).EnumerateArray().Select(i => i.GetProperty("sku").GetString()!)];
+
+    [Fact]
+    public async Task NightlyRun_WithLines_ServesRecommendationsWithoutRefundedOrUnknownCustomersAndEraseRemovesThem()
+    {
+        await using var host = await azurite.StartHostAsync(builder => builder.AddCrmFunctions());
+
+        // "x" is bought with "a" by everyone, so it is the sku most like "a" and the most popular one.
+        var purchases = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            purchases.Add(Purchase($"o{i:D2}", $"o{i}-1", "2024-01-10T10:00:00Z", "a", "x", i % 2 == 0 ? "y" : "z"));
+            purchases.Add(Purchase($"o{i:D2}", $"o{i}-2", "2024-03-10T10:00:00Z", "w"));
+        }
+
+        // "me" bought "a", and "x" which was refunded in full; "gone" is erased before the run.
+        purchases.Add(Purchase("me", "m-1", "2024-02-01T10:00:00Z", "a"));
+        purchases.Add(Purchase("me", "m-2", "2024-02-02T10:00:00Z", "x"));
+        purchases.Add(Purchase("gone", "g-1", "2024-02-01T10:00:00Z", "a", "y"));
+        await IngestAsync(host, purchases);
+        await IngestAsync(host, ["""{"transactionId":"m-3","customerId":"me","timestamp":"2024-02-05T10:00:00Z","amount":10,"currency":"USD","kind":"refund","refersTo":"m-2"}"""]);
+        await IngestAsync(host, ["""{"customerId":"cold","email":"cold@example.invalid"}"""], contacts: true);
+        await host.Get<CustomerPrivacyService>().EraseAsync("gone", CancellationToken.None);
+
+        var run = await host.Get<NightlyJob>().RunAsync(new DateOnly(2024, 4, 1), train: false, parallelism: 4, CancellationToken.None);
+
+        // One row per stored customer, of this run, and none for a customer not stored.
+        var rows = new List<RecommendationEntity>();
+        await foreach (var row in host.Get<CrmTables>().Recommendations.QueryAsync<RecommendationEntity>())
+        {
+            rows.Add(row);
+        }
+
+        Assert.Equal(["cold", "me", .. Enumerable.Range(0, 20).Select(i => $"o{i:D2}")], rows.Select(r => r.CustomerId).Order(StringComparer.Ordinal));
+        Assert.All(rows, r => Assert.Equal(run.RunId, r.RunId));
+
+        var me = await GetAsync(host, "me");
+        Assert.Equal(200, me.Status);
+        var mine = Skus(me);
+        Assert.DoesNotContain("x", mine);
+        Assert.DoesNotContain("a", mine);
+        Assert.Equal("w", mine[0]);
+        Assert.Equal([1, 2], me.Json.GetProperty("items").EnumerateArray().Take(2).Select(i => i.GetProperty("rank").GetInt32()));
+
+        // A customer with no purchases gets the popular skus by decayed buyers (half-life 365 days, as of April 1):
+        // w 20 x 0.96 (March), a 20 x 0.86 + 0.89 (January, and "me" in February), x 20 x 0.86.
+        Assert.Equal(["w", "a", "x"], Skus(await GetAsync(host, "cold")).Take(3));
+
+        // One never stored, or erased, gets a 404 problem.
+        var unknown = await GetAsync(host, "nobody");
+        Assert.Equal(404, unknown.Status);
+        Assert.StartsWith("application/problem+json", unknown.ContentType, StringComparison.Ordinal);
+        Assert.Equal(404, (await GetAsync(host, "gone")).Status);
+
+        // The 360 view shows the top 5.
+        var view = await GetAsync(host, "o00", view: true);
+        var top = Skus(view, "recommendations");
+        Assert.InRange(top.Count, 1, 5);
+        Assert.Equal(Skus(await GetAsync(host, "o00")).Take(5), top);
+
+        // The export lists every customer's ranks; erasing a customer removes their row.
+        using (var writer = new StringWriter())
+        {
+            Assert.Equal(22, await host.Get<RecommendationReader>().WriteCsvAsync(writer, CancellationToken.None));
+            var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("customerId,rank,sku,score", lines[0].TrimEnd('\r'));
+            Assert.Contains(lines, l => l.StartsWith("me,1,w,", StringComparison.Ordinal));
+        }
+
+        var erased = await host.Get<CustomerPrivacyService>().EraseAsync("me", CancellationToken.None);
+        Assert.Equal(1, erased.DeletedRows[host.Get<CrmTables>().Recommendations.Name]);
+        Assert.Equal(404, (await GetAsync(host, "me")).Status);
+        Assert.False((await host.Get<CrmTables>().Recommendations.GetEntityIfExistsAsync<TableEntity>(CrmKeys.PartitionOf("me"), CrmKeys.CustomerRow("me"))).HasValue);
+    }
+}
