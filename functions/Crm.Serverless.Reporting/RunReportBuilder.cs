@@ -22,7 +22,6 @@ public sealed class RunReportBuilder(
     ModelRegistry registry,
     ClvService clv,
     SegmentReader scores,
-    CrmTables tables,
     Core.Products.ProductFactsService products,
     TimeProvider clock,
     Core.Campaigns.CampaignRunFigures campaigns,

@@ -66,8 +66,8 @@ public sealed class InteractionActivityStore(CrmTables tables, InteractionReader
             return segments;
         }
 
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)} and RunId eq {run.RunId}");
-        await foreach (var row in tables.Scores.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", nameof(ScoreEntity.Segment)], cancellationToken: cancellationToken))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
+        await foreach (var row in tables.RunScores(run.RunId).QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", nameof(ScoreEntity.Segment)], cancellationToken: cancellationToken))
         {
             segments[CrmKeys.CustomerIdOf(row.RowKey)] = row.GetString(nameof(ScoreEntity.Segment)) ?? "";
         }

@@ -58,10 +58,10 @@ public sealed class CrmTables(
     /// A table of its own for the reason <see cref="Consent"/> has one: interaction ids, like transaction ids, may
     /// be any key-legal text, so they could collide with purchase row keys in the Customers range.
     /// </summary>
-    public TableClient Interactions { get; } = tables.GetTableClient(storage.Value.InteractionsTable);
+    public TableClient Interactions { get; } = service.GetTableClient(storage.Value.InteractionsTable);
 
     /// <summary>Next best products per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
-    public TableClient Recommendations { get; } = tables.GetTableClient(storage.Value.RecommendationsTable);
+    public TableClient Recommendations { get; } = service.GetTableClient(storage.Value.RecommendationsTable);
 
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = service.GetTableClient(storage.Value.RunsTable);
@@ -70,17 +70,17 @@ public sealed class CrmTables(
     public TableClient Settings { get; } = service.GetTableClient(storage.Value.SettingsTable);
 
     /// <summary>Campaign records (<see cref="Campaigns.CampaignStore"/>): partition "campaigns", row key the campaign's key.</summary>
-    public TableClient Campaigns { get; } = tables.GetTableClient(storage.Value.CampaignsTable);
+    public TableClient Campaigns { get; } = service.GetTableClient(storage.Value.CampaignsTable);
 
     /// <summary>Who is in which campaign, keyed as in <see cref="CrmKeys"/> (row key <c>{customerId}|{campaignKey}</c>).</summary>
-    public TableClient CampaignMembers { get; } = tables.GetTableClient(storage.Value.CampaignMembersTable);
+    public TableClient CampaignMembers { get; } = service.GetTableClient(storage.Value.CampaignMembersTable);
 
     /// <summary>
     /// The same membership keyed by campaign (partition = campaign key, row key = customer id) so one campaign's
     /// members are one partition query. Not customer-keyed: erasure deletes a customer's rows here from the
     /// campaigns their <see cref="CampaignMembers"/> rows name (<see cref="Campaigns.CampaignStore.EraseIndexAsync"/>).
     /// </summary>
-    public TableClient CampaignIndex { get; } = tables.GetTableClient(storage.Value.CampaignIndexTable);
+    public TableClient CampaignIndex { get; } = service.GetTableClient(storage.Value.CampaignIndexTable);
 
     public QueueClient ScoreQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName);
 
