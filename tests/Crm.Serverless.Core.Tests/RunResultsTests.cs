@@ -125,6 +125,35 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task CrmExport_WhenStorageFailsHalfWay_LeavesTheEarlierFileAndNoPartialOne()
+    {
+        await using var host = await azurite.StartHostAsync();
+        await SeededShop.StoreAsync(host, 600, seed: 3);
+        var run = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
+        var segment = run.Segments.MaxBy(s => s.Customers)!;
+        var folder = Directory.CreateTempSubdirectory("crm-export-");
+        try
+        {
+            var file = new FileInfo(Path.Combine(folder.FullName, "segment.csv"));
+            var exit = await Cli.Commands.ExportCommand.RunAsync(host.Services, file, segment.Segment, CancellationToken.None);
+            var written = await File.ReadAllTextAsync(file.FullName);
+            Assert.Equal(0, exit);
+            Assert.Equal(segment.Customers + 1, written.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+            // The header is written, then reading the run's rows fails: the command fails, and nothing looks like an export.
+            await host.Get<CrmTables>().RunScores(run.RunId).DeleteAsync();
+            await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => Cli.Commands.ExportCommand.RunAsync(host.Services, file, segment.Segment, CancellationToken.None));
+
+            Assert.Equal(written, await File.ReadAllTextAsync(file.FullName));
+            Assert.Equal([file.Name], folder.GetFiles().Select(f => f.Name));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task EraseDuringARun_DeletesTheCustomerFromEveryRunKept_AndTheAccessExportListedThem()
     {
         await using var host = await azurite.StartHostAsync();

@@ -150,11 +150,11 @@ internal static class ExportCommand
 
         // Written beside the target and moved over it only when complete: a failure half-way leaves no file that
         // looks like an export, and an earlier export at that path stays as it was.
-        var partial = new FileInfo(output.FullName + ".partial");
+        var partial = output.FullName + ".partial";
         int rows;
         try
         {
-            await using (var writer = partial.CreateText())
+            await using (var writer = File.CreateText(partial))
             {
                 rows = segment is null
                     ? await exporter.WriteAllAsync(writer, cancellationToken, marketableOnly)
@@ -163,16 +163,13 @@ internal static class ExportCommand
 
             if (rows >= 0)
             {
-                partial.MoveTo(output.FullName, overwrite: true);
+                File.Move(partial, output.FullName, overwrite: true);
             }
         }
         finally
         {
-            partial.Refresh();
-            if (partial.Exists)
-            {
-                partial.Delete();
-            }
+            // Gone after the move; what a failure or "no run yet" left behind.
+            File.Delete(partial);
         }
 
         if (rows < 0)

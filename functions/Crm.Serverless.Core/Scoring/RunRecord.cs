@@ -7,7 +7,7 @@ public static class RunStatus
     public const string Scoring = "Scoring";
     public const string Complete = "Complete";
 
-    /// <summary>A complete run whose Scores rows a published backfill as of an earlier date has replaced.</summary>
+    /// <summary>A complete run that a published backfill as of an earlier date has replaced as the current run.</summary>
     public const string Superseded = "Superseded";
 }
 
@@ -55,8 +55,8 @@ public sealed record ScoringSource(string Target, string? Version, string Descri
 /// stopping it (<see cref="Warnings"/>, e.g. a degenerate spend fit), and how far its scoring fan-out got.
 /// </summary>
 /// <param name="Backfill">Started as of a date earlier than the current run's.</param>
-/// <param name="Published">Its scores go to the Scores table and it can become the current run; false for a backfill
-/// without <c>--publish</c>, which leaves only its run record and report.</param>
+/// <param name="Published">It can become the current run (<see cref="RunStore.TrySwapCurrentAsync"/>); false for a
+/// backfill without <c>--publish</c>, whose scores table, run record and report are kept but never read as current.</param>
 public sealed record RunRecord(
     string RunId,
     DateOnly AsOf,

@@ -15,7 +15,7 @@ namespace Crm.Serverless.Core.Scoring;
 /// <summary>
 /// The whole-population half of a nightly run: scores every customer with the promoted models, fits CLV and
 /// segments (quintiles and tiers need everyone), then hands each shard's results to the fan-out as one blob.
-/// Writing the results to the Scores table is the shards' job (<see cref="ShardScoreWriter"/>).
+/// Writing the results to the run's scores table is the shards' job (<see cref="ShardScoreWriter"/>).
 /// </summary>
 public sealed class ScoringRunService(
     ModelRegistry registry,
