@@ -49,7 +49,7 @@ public sealed class SegmentReader(CrmTables tables, RunStore runs, CustomerReade
         {
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RunId eq {run.RunId} and Segment eq {segment}");
             var scores = new List<CustomerScore>();
-            await foreach (var entity in tables.Scores.QueryAsync<ScoreEntity>(filter, maxPerPage: MaxPageSize, cancellationToken: cancellationToken))
+            await foreach (var entity in tables.Scanner.QueryAsync<ScoreEntity>(tables.Scores, filter, select: null, cancellationToken))
             {
                 scores.Add(entity.ToScore());
             }
@@ -76,7 +76,7 @@ public sealed class SegmentReader(CrmTables tables, RunStore runs, CustomerReade
     public async IAsyncEnumerable<CustomerScore> StreamAsync(RunRecord run, string? segment, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        await foreach (var entity in tables.Scores.QueryAsync<ScoreEntity>(Filter(run, segment), maxPerPage: MaxPageSize, cancellationToken: cancellationToken))
+        await foreach (var entity in tables.Scanner.QueryAsync<ScoreEntity>(tables.Scores, Filter(run, segment), select: null, cancellationToken))
         {
             yield return entity.ToScore();
         }

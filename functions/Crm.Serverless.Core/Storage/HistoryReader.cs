@@ -34,10 +34,9 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
     public async Task<List<CustomerHistory>> ReadShardAsync(int shard, CancellationToken cancellationToken)
     {
         var histories = new List<CustomerHistory>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
         string? current = null;
         var purchases = new List<Purchase>();
-        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, CrmKeys.Partition(shard), Columns, cancellationToken))
         {
             // Rows arrive in row-key order, so one customer's rows are contiguous.
             var customerId = CrmKeys.CustomerIdOf(row.RowKey);
