@@ -53,12 +53,6 @@ public sealed record TrackingSeries(
     }
 }
 
-/// <summary>One bin of a reliability diagram: the mean predicted probability beside the observed rate.</summary>
-public sealed record ReliabilityBin(double Lower, double Upper, int Count, double MeanPredicted, double ObservedRate);
-
-/// <summary>A ROC curve, thinned to a few hundred points; <see cref="Auc"/> comes from the full ranking.</summary>
-public sealed record RocCurve(string Name, double Auc, IReadOnlyList<double> FalsePositiveRate, IReadOnlyList<double> TruePositiveRate);
-
 /// <summary>
 /// The promoted model of one target re-scored on its own holdout cut-off: the rows behind its registered metrics,
 /// so the diagrams and the table are computed from the same predictions. <see cref="Active"/> repeats the metrics on

@@ -107,57 +107,36 @@ public sealed class RunReportBuilder(
             throw new InvalidOperationException($"Scored {scored.Count} customers at the holdout cut-off but labelled {rows.Count}.");
         }
 
-        // Each baseline scores its own feature; look the column up by the name it was fitted on.
-        var recencyColumn = Column(metadata.RecencyBaseline.FeatureName);
-        var frequencyColumn = Column(metadata.FrequencyBaseline.FeatureName);
         var probabilities = new float[rows.Count];
-        var recency = new float[rows.Count];
-        var frequency = new float[rows.Count];
-        var labels = new bool[rows.Count];
         for (var row = 0; row < rows.Count; row++)
         {
             probabilities[row] = scored[row].Probability;
-            recency[row] = metadata.RecencyBaseline.Predict(rows.Value(row, recencyColumn));
-            frequency[row] = metadata.FrequencyBaseline.Predict(rows.Value(row, frequencyColumn));
-            labels[row] = rows.Label(row);
         }
 
-        var betaGeo = HoldoutEvaluation.BetaGeoProbabilities(rows, model.Target);
-        var evaluation = HoldoutEvaluation.Compute(
-            rows, model.Target, metadata.HoldoutCutoffUtc, probabilities, metadata.RecencyBaseline, metadata.FrequencyBaseline);
+        // One scoring of the holdout rows for the table and the diagrams alike (baselines read the column they were fitted on).
+        var scores = HoldoutScores.Of(rows, model.Target, probabilities, metadata.RecencyBaseline, metadata.FrequencyBaseline);
+        var evaluation = HoldoutEvaluation.Compute(scores, metadata.HoldoutCutoffUtc);
+        var labels = scores.Labels;
         return new ModelCheck(
             model.Target,
             version,
             metadata.HoldoutCutoffUtc,
             metadata.LabelWindowDays,
             rows.Count,
-            labels.Count(l => l),
+            labels.Count(true),
             evaluation.Model,
             evaluation.RecencyBaseline,
             evaluation.FrequencyBaseline,
             evaluation.BetaGeoBaseline!,
             evaluation.Active,
             metadata.Holdout.Model.Auc,
-            HoldoutCurves.Reliability(probabilities, labels),
+            HoldoutCurves.Reliability(scores.Model, labels),
             [
-                HoldoutCurves.Roc("model", evaluation.Model.Auc, probabilities, labels),
-                HoldoutCurves.Roc("recency baseline", evaluation.RecencyBaseline.Auc, recency, labels),
-                HoldoutCurves.Roc("frequency baseline", evaluation.FrequencyBaseline.Auc, frequency, labels),
-                HoldoutCurves.Roc("BG/NBD baseline", evaluation.BetaGeoBaseline!.Auc, betaGeo, labels),
+                HoldoutCurves.Roc("model", evaluation.Model.Auc, scores.Model, labels),
+                HoldoutCurves.Roc("recency baseline", evaluation.RecencyBaseline.Auc, scores.Recency, labels),
+                HoldoutCurves.Roc("frequency baseline", evaluation.FrequencyBaseline.Auc, scores.Frequency, labels),
+                HoldoutCurves.Roc("BG/NBD baseline", evaluation.BetaGeoBaseline!.Auc, scores.BetaGeo, labels),
             ]);
-    }
-
-    private static int Column(string featureName)
-    {
-        for (var i = 0; i < CustomerFeatures.Names.Count; i++)
-        {
-            if (CustomerFeatures.Names[i] == featureName)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException($"The model's baseline uses '{featureName}', which is not a feature of this build.");
     }
 
     /// <summary>

@@ -123,9 +123,9 @@ internal sealed class BenchReport(BenchSettings settings, string[] commandLine)
         }
 
         Line(md, $"");
-        Line(md, $"## 4. HTTP ingest (in-process)");
+        Line(md, $"## 4. HTTP ingest (crm serve, loopback)");
         Line(md, $"");
-        Line(md, $"Command: `crm bench --customers {settings.Customers} --http-posts {settings.HttpPosts} --sections http`. `TransactionsHttp.Post` with a `DefaultHttpContext`, the result executed into the response, against the Table service; one caller, posts one after another, into empty tables. Load {HttpLoad.Before} before, {HttpLoad.After} after.");
+        Line(md, $"Command: `crm bench --customers {settings.Customers} --http-posts {settings.HttpPosts} --sections http`. `POST /api/transactions` over a loopback socket to `crm serve`'s host (Kestrel, the Functions app's HTTP classes, function key checked), in the same process, against the Table service; one caller, posts one after another, into empty tables. Load {HttpLoad.Before} before, {HttpLoad.After} after.");
         Line(md, $"");
         Line(md, $"| posts | count | items per post | items/s | p50 ms | p99 ms | failed |");
         Line(md, $"|---|---:|---:|---:|---:|---:|---:|");

@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Crm.Serverless.Functions.Http;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.AspNetCore.Routing;
+using Crm.Serverless.Cli.Serve;
+using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Serverless.Cli.Bench;
@@ -17,14 +14,40 @@ internal sealed record HttpSeries(string Name, int Posts, int ItemsPerPost, doub
 }
 
 /// <summary>
-/// The HTTP door in-process: <see cref="TransactionsHttp"/> called with a real <see cref="DefaultHttpContext"/>, as the
-/// function tests do, its result executed into the response, against real storage. One caller, posts in sequence.
+/// The HTTP door as a shop sees it: <c>POST /api/transactions</c> over a loopback socket to <c>crm serve</c>'s host
+/// (Kestrel, the Functions app's own HTTP classes, keys checked), on tables of its own, against real storage. The
+/// bench speaks only HTTP, so it needs none of the Functions app's types. One caller, posts in sequence.
 /// </summary>
 internal static class HttpBench
 {
-    public static async Task<IReadOnlyList<HttpSeries>> RunAsync(IServiceProvider services, int singlePosts, int batchPosts, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<HttpSeries>> RunAsync(int singlePosts, int batchPosts, CancellationToken cancellationToken)
     {
-        var function = ActivatorUtilities.CreateInstance<TransactionsHttp>(services);
+        var prefix = "bench" + Guid.NewGuid().ToString("N")[..8];
+        var key = ServeKeys.NewKey();
+        await using var app = ServeHost.Build(
+            new ServeSettings(Port: 0, key, ServeKeys.NewKey()),
+            new Dictionary<string, string?>
+            {
+                ["Storage:TablePrefix"] = prefix,
+                ["Ingest:QueueName"] = prefix + "-ingest",
+                ["Nightly:ShardQueueName"] = prefix + "-score",
+            });
+        await app.StartAsync(cancellationToken);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(ServeHost.BaseUrl(app) + "/") };
+            client.DefaultRequestHeaders.Add(ServeKeys.Header, key);
+            return await SeriesAsync(client, singlePosts, batchPosts, cancellationToken);
+        }
+        finally
+        {
+            await app.Services.GetRequiredService<CrmTables>().DeleteAllAsync(CancellationToken.None);
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<IReadOnlyList<HttpSeries>> SeriesAsync(HttpClient client, int singlePosts, int batchPosts, CancellationToken cancellationToken)
+    {
         var next = 0;
 
         // Purchases spread over many customers and so over many partitions, as a shop's traffic is.
@@ -35,27 +58,29 @@ internal static class HttpBench
                 $$"""{"transactionId":"h{{n}}","customerId":"hc{{n % 5000}}","timestamp":"2024-05-01T14:30:00Z","amount":{{10 + (n % 90)}}.50,"currency":"USD","quantity":1}""");
         }
 
+        string Batch() => "[" + string.Join(',', Enumerable.Range(0, 500).Select(_ => Purchase())) + "]";
+
         // A few untimed posts first, so the figures are the door's steady state, not JIT and connection set-up.
-        await SeriesAsync("warm-up", function, 5, 1, _ => Purchase(), cancellationToken);
-        await SeriesAsync("warm-up", function, 1, 500, _ => "[" + string.Join(',', Enumerable.Range(0, 500).Select(_ => Purchase())) + "]", cancellationToken);
-        var single = await SeriesAsync("single", function, singlePosts, 1, _ => Purchase(), cancellationToken);
-        var batch = await SeriesAsync("batch of 500", function, batchPosts, 500, _ => "[" + string.Join(',', Enumerable.Range(0, 500).Select(_ => Purchase())) + "]", cancellationToken);
+        await SeriesAsync("warm-up", client, 5, 1, Purchase, cancellationToken);
+        await SeriesAsync("warm-up", client, 1, 500, Batch, cancellationToken);
+        var single = await SeriesAsync("single", client, singlePosts, 1, Purchase, cancellationToken);
+        var batch = await SeriesAsync("batch of 500", client, batchPosts, 500, Batch, cancellationToken);
         return [single, batch];
     }
 
-    private static async Task<HttpSeries> SeriesAsync(string name, TransactionsHttp function, int posts, int items, Func<int, string> body, CancellationToken cancellationToken)
+    private static async Task<HttpSeries> SeriesAsync(string name, HttpClient client, int posts, int items, Func<string> body, CancellationToken cancellationToken)
     {
         var latencies = new double[posts];
         var failed = 0;
         var total = Stopwatch.StartNew();
         for (var i = 0; i < posts; i++)
         {
-            var request = Request(body(i));
+            using var content = new StringContent(body(), Encoding.UTF8, "application/json");
             var stopwatch = Stopwatch.StartNew();
-            var result = await function.Post(request, cancellationToken);
-            await result.ExecuteResultAsync(new ActionContext(request.HttpContext, new RouteData(), new ActionDescriptor()));
+            using var response = await client.PostAsync("transactions", content, cancellationToken);
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
             latencies[i] = stopwatch.Elapsed.TotalMilliseconds;
-            if (request.HttpContext.Response.StatusCode >= 300)
+            if ((int)response.StatusCode >= 300)
             {
                 failed++;
             }
@@ -69,17 +94,4 @@ internal static class HttpBench
     /// <summary>Nearest-rank percentile of sorted values.</summary>
     private static double Percentile(double[] sorted, double p)
         => sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    private static HttpRequest Request(string body)
-    {
-        var context = new DefaultHttpContext();
-        var bytes = Encoding.UTF8.GetBytes(body);
-        context.Request.Method = "POST";
-        context.Request.Path = "/api/transactions";
-        context.Request.Body = new MemoryStream(bytes);
-        context.Request.ContentLength = bytes.Length;
-        context.Request.ContentType = "application/json";
-        context.Response.Body = new MemoryStream();
-        return context.Request;
-    }
 }

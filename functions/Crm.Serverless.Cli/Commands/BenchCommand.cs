@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Crm.Serverless.Cli.Bench;
 using Crm.Serverless.Core.Storage;
-using Crm.Serverless.Functions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -98,8 +97,7 @@ internal static class BenchCommand
             if (settings.Runs("http"))
             {
                 var load = Machine.Load();
-                await WithStorageAsync(async (services, _) =>
-                    report.Http = await HttpBench.RunAsync(services, settings.HttpPosts, Math.Max(1, settings.HttpPosts / 10), cancellationToken), cancellationToken);
+                report.Http = await HttpBench.RunAsync(settings.HttpPosts, Math.Max(1, settings.HttpPosts / 10), cancellationToken);
                 report.HttpLoad = (load, Machine.Load());
             }
 
@@ -130,8 +128,7 @@ internal static class BenchCommand
                 ["Storage:TablePrefix"] = prefix,
                 ["Ingest:QueueName"] = prefix + "-ingest",
                 ["Nightly:ShardQueueName"] = prefix + "-score",
-            },
-            builder => builder.AddCrmFunctions());
+            });
         await host.StartAsync(cancellationToken);
         try
         {

@@ -73,7 +73,7 @@ public sealed class CustomerPrivacyService(
         foreach (var table in tables.CustomerKeyedTables)
         {
             var rows = new List<TableEntity>();
-            await foreach (var row in table.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), maxPerPage: 1000, cancellationToken: cancellationToken))
+            await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(table, CrmKeys.CustomerRangeFilter(customerId), select: null, cancellationToken))
             {
                 rows.Add(row);
             }
@@ -155,13 +155,8 @@ public sealed class CustomerPrivacyService(
         }
     }
 
-    private static async IAsyncEnumerable<TableEntity> CustomerKeysAsync(TableClient table, string customerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var row in table.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), maxPerPage: 1000, select: KeysOnly, cancellationToken: cancellationToken))
-        {
-            yield return row;
-        }
-    }
+    private IAsyncEnumerable<TableEntity> CustomerKeysAsync(TableClient table, string customerId, CancellationToken cancellationToken)
+        => tables.Scanner.QueryAsync<TableEntity>(table, CrmKeys.CustomerRangeFilter(customerId), KeysOnly, cancellationToken);
 
     private static async Task<List<TableEntity>> RunScoreRowsAsync(TableClient table, string customerId, CancellationToken cancellationToken)
     {

@@ -152,7 +152,7 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         ArgumentNullException.ThrowIfNull(run);
         var asOf = run.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition} and Status eq {RunStatus.Complete} and AsOf gt {asOf}");
-        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, ["RowKey"], cancellationToken))
         {
             var update = new TableEntity(RunsPartition, row.RowKey) { ["Status"] = RunStatus.Superseded };
             await tables.Runs.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
@@ -167,8 +167,7 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
     {
         await tables.Runs.UpsertEntityAsync(new TableEntity(runId, ShardRow(shard)) { ["Customers"] = customers, ["DoneAt"] = clock.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
         var done = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {runId}");
-        await foreach (var _ in tables.Runs.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var _ in tables.Scanner.PartitionAsync(tables.Runs, runId, ["RowKey"], cancellationToken))
         {
             done++;
         }

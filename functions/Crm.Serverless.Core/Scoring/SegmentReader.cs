@@ -78,7 +78,7 @@ public sealed class SegmentReader(CrmTables tables, RunStore runs, CustomerReade
         ArgumentNullException.ThrowIfNull(run);
         var bucket = new List<CustomerScore>();
         var partition = "";
-        await foreach (var entity in tables.RunScores(run.RunId).QueryAsync<ScoreEntity>(RunScoreKeys.SegmentFilter(segment), maxPerPage: MaxPageSize, cancellationToken: cancellationToken))
+        await foreach (var entity in tables.Scanner.QueryAsync<ScoreEntity>(tables.RunScores(run.RunId), RunScoreKeys.SegmentFilter(segment), select: null, cancellationToken))
         {
             if (entity.PartitionKey != partition && bucket.Count > 0)
             {
@@ -122,7 +122,7 @@ public sealed class SegmentReader(CrmTables tables, RunStore runs, CustomerReade
             : [RunScoreKeys.SegmentFilter(segment)];
         foreach (var filter in filters)
         {
-            await foreach (var entity in table.QueryAsync<ScoreEntity>(filter, maxPerPage: MaxPageSize, cancellationToken: cancellationToken))
+            await foreach (var entity in tables.Scanner.QueryAsync<ScoreEntity>(table, filter, select: null, cancellationToken))
             {
                 yield return entity.ToScore();
             }

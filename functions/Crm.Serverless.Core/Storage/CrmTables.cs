@@ -15,8 +15,12 @@ public sealed class CrmTables(
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
     IOptions<IngestOptions> ingest,
-    IOptions<NightlyOptions> nightly)
+    IOptions<NightlyOptions> nightly,
+    StorageRequestCounter counter)
 {
+    /// <summary>How every multi-row read of these tables pages (page size, columns, rows counted).</summary>
+    public PartitionScanner Scanner { get; } = new(counter);
+
     public TableClient Customers { get; } = service.GetTableClient(storage.Value.CustomersTable);
 
     public TableClient Rejected { get; } = service.GetTableClient(storage.Value.RejectedTable);

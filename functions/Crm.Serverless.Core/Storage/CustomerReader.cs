@@ -53,8 +53,7 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     /// <summary>Every customer row of one shard; purchase rows are skipped client-side (they share the ranges).</summary>
     public async IAsyncEnumerable<CustomerEntity> ScanPartitionAsync(string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, partition, select: null, cancellationToken))
         {
             if (CrmKeys.IsCustomerRow(row.RowKey))
             {
@@ -68,7 +67,7 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     {
         var scores = new Dictionary<string, CustomerScore>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        await foreach (var row in tables.RunScores(runId).QueryAsync<ScoreEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<ScoreEntity>(tables.RunScores(runId), filter, select: null, cancellationToken))
         {
             scores[row.CustomerId] = row.ToScore();
         }
@@ -147,8 +146,7 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     public async Task<Dictionary<string, bool?>> ReadConsentAsync(string partition, CancellationToken cancellationToken)
     {
         var consent = new Dictionary<string, bool?>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ConsentColumns, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, partition, ConsentColumns, cancellationToken))
         {
             if (CrmKeys.IsCustomerRow(row.RowKey))
             {
@@ -164,7 +162,7 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     {
         long customers = 0, transactions = 0, contacts = 0;
         var select = new[] { "RowKey", nameof(CustomerEntity.HasContact), nameof(TransactionEntity.Kind) };
-        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(maxPerPage: 1000, select: select, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Customers, filter: null, select, cancellationToken))
         {
             if (CrmKeys.IsCustomerRow(row.RowKey))
             {

@@ -34,10 +34,9 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
     public async Task<List<CustomerHistory>> ReadShardAsync(int shard, CancellationToken cancellationToken)
     {
         var histories = new List<CustomerHistory>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
         string? current = null;
         var purchases = new List<Purchase>();
-        await foreach (var row in PageAsync(tables, filter, Columns, cancellationToken))
+        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, CrmKeys.Partition(shard), Columns, cancellationToken))
         {
             // Rows arrive in row-key order, so one customer's rows are contiguous.
             var customerId = CrmKeys.CustomerIdOf(row.RowKey);
@@ -73,7 +72,7 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
     /// customer's rows contiguous): the one way the readers of history page through the Customers table.
     /// </summary>
     internal static IAsyncEnumerable<TableEntity> PageAsync(CrmTables tables, string filter, string[] columns, CancellationToken cancellationToken)
-        => tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: columns, cancellationToken: cancellationToken);
+        => tables.Scanner.QueryAsync<TableEntity>(tables.Customers, filter, columns, cancellationToken);
 
     private static void Flush(string? customerId, List<Purchase> purchases, List<CustomerHistory> histories)
     {

@@ -106,8 +106,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         var states = new Dictionary<string, CustomerState>(StringComparer.Ordinal);
         if (load == StateLoad.WholePartition)
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-            await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+            await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, partition, select: null, cancellationToken))
             {
                 Add(states, row);
             }
@@ -123,7 +122,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
             {
                 var filter = CrmKeys.CustomerRangeFilter(customers[i]);
                 var rows = new List<TableEntity>();
-                await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
+                await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Customers, filter, select: null, ct))
                 {
                     rows.Add(row);
                 }

@@ -44,7 +44,7 @@ public sealed class RejectedItemStore(CrmTables tables, TimeProvider clock)
 
     public async IAsyncEnumerable<TableEntity> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var row in tables.Rejected.QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Rejected, filter: null, select: null, cancellationToken))
         {
             yield return row;
         }
@@ -57,8 +57,7 @@ public sealed class RejectedItemStore(CrmTables tables, TimeProvider clock)
     /// </summary>
     public async IAsyncEnumerable<TableEntity> UnattributedMentioningAsync(string customerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UnattributedPartition}");
-        await foreach (var row in tables.Rejected.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.PartitionAsync(tables.Rejected, UnattributedPartition, select: null, cancellationToken))
         {
             if (Mentions(row.GetString("Payload"), customerId))
             {

@@ -10,8 +10,14 @@ namespace Crm.Serverless.Core.Storage;
 public sealed class StorageRequestCounter : HttpPipelinePolicy
 {
     private long _count;
+    private long _entitiesRead;
 
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Rows brought back by <see cref="PartitionScanner"/> (point reads are requests, counted above).</summary>
+    public long EntitiesRead => Interlocked.Read(ref _entitiesRead);
+
+    public void AddEntitiesRead(int rows) => Interlocked.Add(ref _entitiesRead, rows);
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {

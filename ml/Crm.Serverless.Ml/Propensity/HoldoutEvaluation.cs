@@ -25,13 +25,14 @@ public sealed record HoldoutEvaluation(
         float[] model,
         LogisticBaseline recency,
         LogisticBaseline frequency)
+        => Compute(HoldoutScores.Of(holdout, target, model, recency, frequency), holdoutCutoffUtc);
+
+    /// <summary>The metrics of already computed holdout scores (the run report draws its curves from the same scores).</summary>
+    public static HoldoutEvaluation Compute(HoldoutScores scores, DateTime holdoutCutoffUtc)
     {
-        ArgumentNullException.ThrowIfNull(holdout);
-        ArgumentNullException.ThrowIfNull(recency);
-        ArgumentNullException.ThrowIfNull(frequency);
-        var scores = new HoldoutScores(holdout, target, model, recency, frequency);
+        ArgumentNullException.ThrowIfNull(scores);
         var all = scores.Slice(_ => true);
-        var active = scores.Slice(row => holdout.Value(row, CustomerFeatures.RecencyDays) <= HoldoutSlice.ActiveDays);
+        var active = scores.Slice(row => scores.Rows.Value(row, CustomerFeatures.RecencyDays) <= HoldoutSlice.ActiveDays);
         return new HoldoutEvaluation(
             holdoutCutoffUtc, all!.Rows, all.PositiveRate, all.Model, all.RecencyBaseline, all.FrequencyBaseline, all.BetaGeoBaseline, active);
     }
@@ -52,28 +53,94 @@ public sealed record HoldoutEvaluation(
     /// <summary>P(churn) is P(no purchase in the window); P(purchase) its complement; 0.5 where no BG/NBD fit exists.</summary>
     internal static float BetaGeoProbability(float noPurchase, PropensityTarget target)
         => noPurchase < 0 ? 0.5f : target == PropensityTarget.Churn ? noPurchase : 1 - noPurchase;
+}
 
-    private sealed class HoldoutScores(LabelledRows rows, PropensityTarget target, float[] model, LogisticBaseline recency, LogisticBaseline frequency)
+/// <summary>
+/// Each scorer's probability for every holdout row, the model's and the three baselines', computed once: the one
+/// place holdout rows are scored, so the metrics (<see cref="HoldoutEvaluation"/>) and the report's curves
+/// (<see cref="HoldoutCurves"/>) come from the same numbers.
+/// </summary>
+public sealed class HoldoutScores
+{
+    private readonly bool[] _labels;
+    private readonly float[] _model;
+    private readonly float[] _recency;
+    private readonly float[] _frequency;
+    private readonly float[] _betaGeo;
+
+    private HoldoutScores(LabelledRows rows, bool[] labels, float[] model, float[] recency, float[] frequency, float[] betaGeo)
+        => (Rows, _labels, _model, _recency, _frequency, _betaGeo) = (rows, labels, model, recency, frequency, betaGeo);
+
+    /// <param name="model">The model's probability per row of <paramref name="rows"/>.</param>
+    /// <param name="recency">Scores the feature it was fitted on (looked up by name, so an older model's baseline still reads its own column).</param>
+    public static HoldoutScores Of(LabelledRows rows, PropensityTarget target, float[] model, LogisticBaseline recency, LogisticBaseline frequency)
     {
-        private readonly float[] _betaGeo = BetaGeoProbabilities(rows, target);
-
-        public HoldoutSlice? Slice(Func<int, bool> include)
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recency);
+        ArgumentNullException.ThrowIfNull(frequency);
+        if (model.Length != rows.Count)
         {
-            var selected = Enumerable.Range(0, rows.Count).Where(include).ToArray();
-            if (selected.Length == 0)
-            {
-                return null;
-            }
-
-            var labels = selected.Select(rows.Label).ToArray();
-            return new HoldoutSlice(
-                selected.Length,
-                (double)labels.Count(l => l) / selected.Length,
-                BinaryMetrics.Compute(selected.Select(r => model[r]).ToArray(), labels),
-                BinaryMetrics.Compute(selected.Select(r => recency.Predict(rows.Value(r, CustomerFeatures.RecencyDays))).ToArray(), labels),
-                BinaryMetrics.Compute(selected.Select(r => frequency.Predict(rows.Value(r, CustomerFeatures.PurchaseDays))).ToArray(), labels),
-                BinaryMetrics.Compute(selected.Select(r => _betaGeo[r]).ToArray(), labels));
+            throw new ArgumentException($"Need one model probability per holdout row ({model.Length} for {rows.Count}).", nameof(model));
         }
+
+        var recencyColumn = Column(recency.FeatureName);
+        var frequencyColumn = Column(frequency.FeatureName);
+        var labels = new bool[rows.Count];
+        var recencyScores = new float[rows.Count];
+        var frequencyScores = new float[rows.Count];
+        for (var row = 0; row < rows.Count; row++)
+        {
+            labels[row] = rows.Label(row);
+            recencyScores[row] = recency.Predict(rows.Value(row, recencyColumn));
+            frequencyScores[row] = frequency.Predict(rows.Value(row, frequencyColumn));
+        }
+
+        return new HoldoutScores(rows, labels, model, recencyScores, frequencyScores, HoldoutEvaluation.BetaGeoProbabilities(rows, target));
+    }
+
+    public LabelledRows Rows { get; }
+
+    public ReadOnlySpan<bool> Labels => _labels;
+
+    public ReadOnlySpan<float> Model => _model;
+
+    public ReadOnlySpan<float> Recency => _recency;
+
+    public ReadOnlySpan<float> Frequency => _frequency;
+
+    public ReadOnlySpan<float> BetaGeo => _betaGeo;
+
+    /// <summary>The four scorers' metrics on the rows <paramref name="include"/> keeps; null when it keeps none.</summary>
+    public HoldoutSlice? Slice(Func<int, bool> include)
+    {
+        var selected = Enumerable.Range(0, Rows.Count).Where(include).ToArray();
+        if (selected.Length == 0)
+        {
+            return null;
+        }
+
+        var labels = selected.Select(r => _labels[r]).ToArray();
+        return new HoldoutSlice(
+            selected.Length,
+            (double)labels.Count(l => l) / selected.Length,
+            BinaryMetrics.Compute(selected.Select(r => _model[r]).ToArray(), labels),
+            BinaryMetrics.Compute(selected.Select(r => _recency[r]).ToArray(), labels),
+            BinaryMetrics.Compute(selected.Select(r => _frequency[r]).ToArray(), labels),
+            BinaryMetrics.Compute(selected.Select(r => _betaGeo[r]).ToArray(), labels));
+    }
+
+    private static int Column(string featureName)
+    {
+        for (var i = 0; i < CustomerFeatures.Names.Count; i++)
+        {
+            if (CustomerFeatures.Names[i] == featureName)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"The model's baseline uses '{featureName}', which is not a feature of this build.");
     }
 }
 
