@@ -59,8 +59,6 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
-        services.AddSingleton<Reporting.RunReportBuilder>();
-        services.AddSingleton<Reporting.RunReportStore>();
         return builder;
     }
 }

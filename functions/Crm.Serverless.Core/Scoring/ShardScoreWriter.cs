@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +18,7 @@ public sealed record ShardMessage(string RunId, int Shard);
 /// deleted again. An erase removes the customer row before the Scores row (<see cref="CrmTables.CustomerKeyedTables"/>),
 /// so whichever way an erase and this write interleave, the erased customer ends without a Scores row.
 /// </summary>
-public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers, RunStore runs, RunReportStore reports, ILogger<ShardScoreWriter> logger)
+public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers, RunStore runs, IRunReportPublisher reports, ILogger<ShardScoreWriter> logger)
 {
     public async Task<int> ProcessAsync(ShardMessage message, CancellationToken cancellationToken)
     {

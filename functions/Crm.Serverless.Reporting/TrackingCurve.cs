@@ -1,7 +1,7 @@
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Data;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// Fader and Hardie's tracking plot for BG/NBD: repeat transactions per week, actual against the model's population

@@ -8,7 +8,7 @@ using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// Builds a run's report from storage: the run record, every history, the promoted models re-scored on their holdout,
