@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Crm.Serverless.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +34,10 @@ public class NightlyJobTests(AzuriteFixture azurite)
         {
             Assert.True(m.Metadata.HoldoutRows > 0);
             Assert.NotEmpty(m.Metadata.FeatureNames);
+
+            // The shop stored no interactions: the models' layout has no interaction features (not zeros standing in).
+            Assert.Equal(FeatureLayout.Purchases.Names, m.Metadata.FeatureNames);
+            Assert.DoesNotContain(m.Metadata.FeatureNames, n => InteractionFeatures.Definitions.Any(d => d.Name == n));
             Assert.False(string.IsNullOrWhiteSpace(m.Decision.Reason));
             Assert.InRange(m.Metadata.Holdout.Model.Auc, 0.5, 1);
         });
@@ -188,6 +193,42 @@ public class NightlyJobTests(AzuriteFixture azurite)
         var scores = await ScoresAsync(host);
         Assert.Equal(customers, scores.Count(s => s.RunId == run.RunId));
         Assert.All(scores, s => Assert.InRange(s.ChurnProbability ?? -1, 0, 1));
+    }
+
+    [Fact]
+    public async Task RunAsync_PromotedModelTrainedWithInteractions_InARunWithoutThem_ScoresNothingAndTheNightGoesOn()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var customers = await SeededShop.StoreAsync(host, 800, seed: 17);
+        var histories = await host.Get<HistoryReader>().ReadAllAsync(CancellationToken.None);
+        var asOf = ScoringRunService.AsOfEnd(SeededShop.EndOfData);
+
+        // A model trained when the shop's interactions were in (one complaint a week after each first purchase).
+        var interactions = histories.ToDictionary(
+            h => h.CustomerId,
+            h => (IReadOnlyList<InteractionEvent>)[new(h.Purchases[0].TimestampUtc.AddDays(7), InteractionChannel.Phone, Inbound: true, InteractionType.Complaint)]);
+        var model = host.Get<PropensityTrainer>().Train(PurchaseTable.From(histories, interactions), asOf, PropensityTarget.Churn);
+        Assert.Equal(FeatureLayout.WithInteractions.Names, model.Metadata.FeatureNames);
+        var registry = host.Get<ModelRegistry>();
+        var version = await registry.RegisterAsync(model, new PromotionDecision(true, "promoted while interactions were sent"), CancellationToken.None);
+        await registry.PromoteAsync(version, CancellationToken.None);
+
+        // Tonight's run reads no interactions: the model must not score rows without its columns.
+        var scored = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Complete, scored.Status);
+        var source = Assert.Single(scored.Scorers!, s => s.Target == "churn");
+        Assert.True(source.IsBetaGeo);
+        Assert.Contains("interaction features", source.Description, StringComparison.Ordinal);
+
+        var run = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: true, parallelism: 4, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Complete, run.Status);
+        var churn = run.Training.Single(t => t.Target == "churn");
+        Assert.Null(churn.CurrentModelAuc);
+        Assert.Contains(churn.Notes!, n => n.StartsWith("No comparable current model", StringComparison.Ordinal));
+        Assert.NotEqual(version, Assert.Single(run.Scorers!, s => s.Target == "churn").Version);
+        Assert.Equal(customers, (await ScoresAsync(host)).Count(s => s.RunId == run.RunId));
     }
 
     [Fact]

@@ -112,6 +112,15 @@ public sealed class ModelTrainingService(
                 continue;
             }
 
+            if (!promoted.Fits(rows.Layout))
+            {
+                // With interaction features against without (or the reverse): the holdout rows mean other columns to it.
+                notes.Add(i == 0
+                    ? $"No comparable current model: {history[i]} was trained on another feature layout (with or without interaction features)."
+                    : $"{history[i]} was trained on another feature layout (with or without interaction features) and is left out of the comparison.");
+                continue;
+            }
+
             if (promoted.Metadata.TrainingWindowEndUtc > metadata.HoldoutCutoffUtc)
             {
                 // A backfill: this model learned from the candidate's holdout days, so its AUC there would flatter it.

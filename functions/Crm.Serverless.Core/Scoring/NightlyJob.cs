@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 
@@ -97,7 +98,10 @@ public sealed class NightlyJob(
 
         // Without a date the run is as of the latest purchase day, so a replayed export is scored as it stood.
         var date = asOf ?? DateOnly.FromDateTime(all.Max(h => h.Purchases[^1].TimestampUtc));
-        var table = PurchaseTable.From(all);
+        // nightly hook: interaction features. Each customer's interactions (the interactions' InteractionReader), or
+        // null while the shop sends none: the models then train and score without the interaction features.
+        IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions = null;
+        var table = PurchaseTable.From(all, interactions);
         steps["readHistories"] = stopwatch.Elapsed.TotalSeconds;
         return (all, table, date);
     }

@@ -48,8 +48,8 @@ public sealed class ScoringRunService(
         ArgumentNullException.ThrowIfNull(histories);
         ArgumentNullException.ThrowIfNull(training);
         var runId = runs.NewRunId();
-        var (churn, churnSource) = await ModelInUseAsync(PropensityTarget.Churn, training, asOf, cancellationToken);
-        var (purchase, purchaseSource) = await ModelInUseAsync(PropensityTarget.Purchase, training, asOf, cancellationToken);
+        var (churn, churnSource) = OfLayout(await ModelInUseAsync(PropensityTarget.Churn, training, asOf, cancellationToken), table.Layout);
+        var (purchase, purchaseSource) = OfLayout(await ModelInUseAsync(PropensityTarget.Purchase, training, asOf, cancellationToken), table.Layout);
         var (scores, model) = Score(histories, table, asOf, runId, churn, purchase, churnSource.ScoreVersion, purchaseSource.ScoreVersion, stepSeconds);
 
         var stopwatch = Stopwatch.StartNew();
@@ -215,6 +215,17 @@ public sealed class ScoringRunService(
             return (null, new ScoringSource(name, null, "BG/NBD probabilities: the promoted model was trained on another feature layout; retrain."));
         }
     }
+
+    /// <summary>
+    /// A model trained with the interaction features scores nothing in a run without interactions, nor the reverse:
+    /// the BG/NBD probabilities stand in, as for any other feature layout.
+    /// </summary>
+    private static (PropensityModel? Model, ScoringSource Source) OfLayout((PropensityModel? Model, ScoringSource Source) inUse, FeatureLayout layout)
+        => inUse.Model is { } model && !model.Fits(layout)
+            ? (null, new ScoringSource(inUse.Source.Target, null, layout.HasInteractions
+                ? $"BG/NBD probabilities: {inUse.Source.Description} was trained without the interaction features this run has; retrain."
+                : $"BG/NBD probabilities: {inUse.Source.Description} was trained with interaction features this run does not have; retrain."))
+            : inUse;
 
     private static Dictionary<string, double> Probabilities(IReadOnlyList<CustomerPropensity> scores)
         => scores.ToDictionary(s => s.CustomerId, s => (double)s.Probability, StringComparer.Ordinal);
