@@ -18,14 +18,16 @@ internal static class ExportCommand
         var segment = new Option<string?>("--segment") { Description = "Only this segment's customers, with their scores (e.g. champions, at-risk)" };
         var marketable = new Option<bool>("--marketable") { Description = "Only customers whose marketing consent is true now (read from the customer rows, not the nightly scores)" };
         var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment, marketable, products, discounts, dealSeekers };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(output) is null && result.GetResult(products) is null && result.GetResult(discounts) is null && result.GetResult(dealSeekers) is null)
+            {
+                result.AddError("Option '--out' is required (or --products, --discounts or --deal-seekers FILE for the run's product and discount results).");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var artefacts = (Products: parse.GetValue(products), Discounts: parse.GetValue(discounts), DealSeekers: parse.GetValue(dealSeekers));
-            if (parse.GetValue(output) is null && artefacts is (null, null, null))
-            {
-                await Console.Error.WriteLineAsync("Give --out FILE (customers), --products FILE, --discounts FILE or --deal-seekers FILE.");
-                return 2;
-            }
 
             var name = parse.GetValue(segment);
             if (name is not null && RfmSegmentTable.FromSlug(name) is null)

@@ -20,15 +20,17 @@ internal static class ImportCommand
         {
             transactions, contacts, lines, rejected, decimalComma,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(transactions) is null && result.GetResult(lines) is null)
+            {
+                result.AddError("Option '--transactions' is required (or --lines FILE for line items alone).");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var transactionsFile = parse.GetValue(transactions);
             var linesFile = parse.GetValue(lines);
-            if (transactionsFile is null && linesFile is null)
-            {
-                await Console.Error.WriteLineAsync("Give --transactions FILE, --lines FILE or both.");
-                return 2;
-            }
 
             if (transactionsFile is not null)
             {
