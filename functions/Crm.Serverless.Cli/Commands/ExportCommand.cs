@@ -20,15 +20,17 @@ internal static class ExportCommand
         var segment = new Option<string?>("--segment") { Description = "Only this segment's customers, with their scores (e.g. champions, at-risk)" };
         var marketable = new Option<bool>("--marketable") { Description = "Only customers whose marketing consent is true now (read from the customer rows, not the nightly scores)" };
         var command = new Command("export", "Write per-customer results as CSV: the 360-degree fields and the latest scores.") { output, segment, marketable, products, discounts, dealSeekers, recommendations };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(output) is null && result.GetResult(products) is null && result.GetResult(discounts) is null && result.GetResult(dealSeekers) is null && result.GetResult(recommendations) is null)
+            {
+                result.AddError("Option '--out' is required (or --products, --discounts, --deal-seekers or --recommendations FILE for the run's product, discount and recommendation results).");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var artefacts = (Products: parse.GetValue(products), Discounts: parse.GetValue(discounts), DealSeekers: parse.GetValue(dealSeekers));
             var recommendationsFile = parse.GetValue(recommendations);
-            if (parse.GetValue(output) is null && artefacts is (null, null, null) && recommendationsFile is null)
-            {
-                await Console.Error.WriteLineAsync("Give --out FILE (customers), --products FILE, --discounts FILE, --deal-seekers FILE or --recommendations FILE.");
-                return 2;
-            }
 
             var name = parse.GetValue(segment);
             if (name is not null && RfmSegmentTable.FromSlug(name) is null)

@@ -23,11 +23,11 @@ internal static class ImportCommand
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(transactions) is null && result.GetValue(lines) is null && result.GetValue(interactions) is null)
+            if (result.GetResult(transactions) is null && result.GetResult(lines) is null && result.GetResult(interactions) is null)
             {
-                result.AddError("Give --transactions FILE, --lines FILE, --interactions FILE, or several.");
+                result.AddError("Option '--transactions' is required (or --lines FILE for line items alone, or --interactions FILE).");
             }
-            else if (result.GetValue(transactions) is null && result.GetValue(contacts) is not null)
+            else if (result.GetResult(transactions) is null && result.GetResult(contacts) is not null)
             {
                 result.AddError("--contacts comes with --transactions.");
             }
