@@ -50,6 +50,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Export.CustomerCsvExporter>();
 
         services.AddSingleton<HistoryReader>();
+        services.AddSingleton<BasketReader>();
+        services.AddSingleton<Products.ProductFactsService>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelTrainingService>();
         services.AddSingleton<RunStore>();
@@ -59,7 +61,6 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
-        services.AddSingleton<BasketReader>();
         services.AddSingleton<Import.BasketFileReader>();
         services.AddSingleton<Recommendations.RecommendationRunService>();
         services.AddSingleton<Recommendations.RecommendationReader>();

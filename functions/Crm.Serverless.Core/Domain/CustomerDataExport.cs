@@ -26,7 +26,11 @@ public sealed record PurchaseRecord(
     string Kind = "purchase",
     string? RefersTo = null,
     decimal Refunded = 0,
-    bool Cancelled = false);
+    bool Cancelled = false,
+    decimal? DiscountAmount = null,
+    string? CouponCode = null,
+    string? CampaignId = null,
+    IReadOnlyDictionary<string, int>? RefundedItems = null);
 
 /// <summary>One change of marketing consent: when it changed (the update's time), from what to what, and by which door.</summary>
 public sealed record ConsentRecord(DateTimeOffset ChangedAt, bool? MarketingConsent, bool? Previous, string Source, DateTimeOffset ReceivedAt);

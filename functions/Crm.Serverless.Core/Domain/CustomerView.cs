@@ -7,6 +7,7 @@ public sealed record CustomerView(
     ContactView? Contact,
     PurchaseSummary Purchases,
     CustomerScore? Scores,
+    Ml.Discounts.DiscountProfile? Discounts = null,
     IReadOnlyList<Recommendations.RecommendedSku>? Recommendations = null);
 
 public sealed record ContactView(
@@ -32,4 +33,13 @@ public sealed record PurchaseSummary(
     decimal GrossSpend = 0,
     decimal Refunds = 0);
 
-public sealed record LastPurchase(string TransactionId, DateTimeOffset At, decimal Amount, int? Quantity, IReadOnlyList<LineItem> Items);
+/// <param name="DiscountAmount">The order's discount in the currency it was sent in (null when none).</param>
+public sealed record LastPurchase(
+    string TransactionId,
+    DateTimeOffset At,
+    decimal Amount,
+    int? Quantity,
+    IReadOnlyList<LineItem> Items,
+    decimal? DiscountAmount = null,
+    string? CouponCode = null,
+    string? CampaignId = null);

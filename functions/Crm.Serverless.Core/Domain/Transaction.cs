@@ -5,7 +5,10 @@ namespace Crm.Serverless.Core.Domain;
 /// shop sent it; an item in another currency than the store's carries <see cref="AmountInReportingCurrency"/>, the
 /// shop's own conversion, which is what aggregates and models add up (see <see cref="Ingestion.StoreCurrency"/>).
 /// A refund's amount is what was given back (positive), a cancel's is 0. <see cref="RefersTo"/> is the
-/// <see cref="TransactionId"/> of the purchase a refund or cancel applies to, of the same customer.
+/// <see cref="TransactionId"/> of the purchase a refund or cancel applies to, of the same customer. A refund's
+/// <see cref="Items"/> name the lines it gives back (sku and quantity), checked against the purchase's lines when it
+/// is applied. <see cref="DiscountAmount"/> is the discount on the whole order, in <see cref="Currency"/>:
+/// <see cref="Amount"/> is what was paid after it, so the order was worth <c>Amount + DiscountAmount</c> before it.
 /// </summary>
 public sealed record Transaction(
     string TransactionId,
@@ -17,9 +20,16 @@ public sealed record Transaction(
     IReadOnlyList<LineItem> Items,
     decimal? AmountInReportingCurrency = null,
     TransactionKind Kind = TransactionKind.Purchase,
-    string? RefersTo = null);
+    string? RefersTo = null,
+    decimal? DiscountAmount = null,
+    string? CouponCode = null,
+    string? CampaignId = null);
 
-public sealed record LineItem(string Sku, int Quantity, decimal Price);
+/// <summary>
+/// One line of a purchase: <see cref="Price"/> and <see cref="UnitCost"/> are per unit, in the purchase's currency.
+/// On a refund a line names what is given back; its price is not needed (0 when not sent).
+/// </summary>
+public sealed record LineItem(string Sku, int Quantity, decimal Price, string? Category = null, decimal? UnitCost = null);
 
 public enum TransactionKind
 {

@@ -19,7 +19,7 @@ public sealed record CsvReadOptions(bool DecimalComma = false)
 /// <summary>
 /// Reads a shop export line by line into the same parsed items the HTTP and queue doors produce; the item's
 /// index is its line number (the header is line 1), so a rejected row can be found in the file.
-/// Transactions: <c>transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo]</c>;
+/// Transactions: <c>transactionId,customerId,timestamp,amount,currency[,quantity,amountInReportingCurrency,kind,refersTo,discountAmount,couponCode,campaignId]</c>;
 /// timestamps may be bare dates; a cancel's amount and currency may be empty.
 /// Contacts: <c>customerId[,email,firstName,lastName,country,createdAt,marketingConsent,updatedAt]</c>: the columns
 /// in the header are the fields the file sets (an empty cell clears the field), the others are left alone.
@@ -34,9 +34,11 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
 {
     public static readonly string[] TransactionColumns = ["transactionId", "customerId", "timestamp", "amount", "currency"];
     public static readonly string[] ContactColumns = ["customerId"];
+    public static readonly string[] LineColumns = ["transactionId", "customerId", "sku", "quantity", "unitPrice"];
 
     // Every column a kind reads; the parsers below address them by position in these arrays.
-    private static readonly string[] TransactionFields = [.. TransactionColumns, "quantity", "amountInReportingCurrency", "kind", "refersTo"];
+    private static readonly string[] TransactionFields = [.. TransactionColumns, "quantity", "amountInReportingCurrency", "kind", "refersTo", "discountAmount", "couponCode", "campaignId"];
+    private static readonly string[] LineFields = [.. LineColumns, "category", "unitCost"];
     private static readonly string[] ContactFields = ["customerId", "email", "firstName", "lastName", "country", "createdAt", "marketingConsent", "updatedAt"];
 
     private static readonly IReadOnlyList<FieldError> NoErrors = [];
@@ -75,6 +77,10 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
 
     public IEnumerable<ParsedItem<Contact>> ReadContacts(TextReader reader, CsvReadOptions? options = null)
         => Read(reader, ContactColumns, ContactFields, options ?? CsvReadOptions.Default, ReadContact);
+
+    /// <summary>A lines file: one row per line item, <c>transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]</c>.</summary>
+    public static IEnumerable<ParsedItem<LineRow>> ReadLineItems(TextReader reader, CsvReadOptions? options = null)
+        => Read(reader, LineColumns, LineFields, options ?? CsvReadOptions.Default, ReadLineItem);
 
     private static IEnumerable<ParsedItem<T>> Read<T>(TextReader reader, string[] required, string[] fields, CsvReadOptions options, Func<RowContext, int, ParsedItem<T>> read)
         where T : class
@@ -257,6 +263,19 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
             }
         }
 
+        decimal? discount = null;
+        if (!row[9].IsEmpty)
+        {
+            if (TryParseAmount(row, 9, out var parsed))
+            {
+                discount = parsed;
+            }
+            else
+            {
+                Add(ref errors, AmountError("discountAmount", row, 9));
+            }
+        }
+
         int? quantity = null;
         if (!row[5].IsEmpty)
         {
@@ -275,10 +294,72 @@ public sealed class CsvItemReader(TransactionRules transactionRules, ContactRule
             return new ParsedItem<Transaction>(line, null, customerId, transactionId, errors);
         }
 
-        var transaction = new Transaction(transactionId!, customerId!, timestamp, amount, currency!, quantity, [], inReportingCurrency, kind, row.String(8));
+        var transaction = new Transaction(transactionId!, customerId!, timestamp, amount, currency!, quantity, [], inReportingCurrency, kind, row.String(8), discount, row.String(10), row.String(11));
         row.Scratch.Clear();
         transactionRules.Validate(transaction, "", row.Scratch);
         return Result(line, transaction, customerId, transactionId, row.Scratch);
+    }
+
+    private static ParsedItem<LineRow> ReadLineItem(RowContext row, int line)
+    {
+        List<FieldError>? errors = null;
+        var transactionId = row.String(0) ?? Missing("transactionId", ref errors);
+        var customerId = row.CustomerId(1) ?? Missing("customerId", ref errors);
+        var sku = row.String(2) ?? Missing("sku", ref errors);
+        var quantity = 0;
+        if (row[3].IsEmpty)
+        {
+            Missing("quantity", ref errors);
+        }
+        else if (!int.TryParse(row[3], NumberStyles.None, CultureInfo.InvariantCulture, out quantity))
+        {
+            Add(ref errors, new FieldError("quantity", "must be a whole number"));
+        }
+
+        decimal price = 0;
+        if (row[4].IsEmpty)
+        {
+            Missing("unitPrice", ref errors);
+        }
+        else if (!TryParseAmount(row, 4, out price))
+        {
+            Add(ref errors, AmountError("unitPrice", row, 4));
+        }
+
+        decimal? cost = null;
+        if (!row[6].IsEmpty)
+        {
+            if (TryParseAmount(row, 6, out var parsed))
+            {
+                cost = parsed;
+            }
+            else
+            {
+                Add(ref errors, AmountError("unitCost", row, 6));
+            }
+        }
+
+        if (errors is not null)
+        {
+            return new ParsedItem<LineRow>(line, null, customerId, transactionId, errors);
+        }
+
+        var item = new LineItem(sku!, quantity, price, row.String(5), cost);
+        row.Scratch.Clear();
+        TransactionRules.CheckId(transactionId!, "transactionId", isCustomerId: false, "", row.Scratch);
+        TransactionRules.CheckId(customerId!, "customerId", isCustomerId: true, "", row.Scratch);
+        TransactionRules.CheckLine(item, "", row.Scratch);
+
+        // The file names the price per unit "unitPrice"; the rules call it "price" as in JSON.
+        for (var i = 0; i < row.Scratch.Count; i++)
+        {
+            if (row.Scratch[i].Field == "price")
+            {
+                row.Scratch[i] = row.Scratch[i] with { Field = "unitPrice" };
+            }
+        }
+
+        return Result(line, new LineRow(transactionId!, customerId!, item), customerId, transactionId, row.Scratch);
     }
 
     private ParsedItem<Contact> ReadContact(RowContext row, int line)

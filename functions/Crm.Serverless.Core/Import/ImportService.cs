@@ -27,10 +27,11 @@ public sealed record ImportReport(
     TimeSpan Elapsed,
     string? Currency = null,
     int Updated = 0,
-    int Stale = 0)
+    int Stale = 0,
+    int LineRows = 0)
 {
     /// <summary>Rows read that were neither stored nor already stored.</summary>
-    public bool NothingUsable => TransactionRows + ContactRows > 0 && Stored + AlreadyStored + Updated + Stale == 0;
+    public bool NothingUsable => TransactionRows + ContactRows + LineRows > 0 && Stored + AlreadyStored + Updated + Stale == 0;
 
     /// <summary>How many rows were refused for each reason, most frequent first: what a person reads instead of the list.</summary>
     public IReadOnlyList<(string Reason, int Rows)> RejectionsByReason
@@ -150,6 +151,150 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             "Import finished: {Rows} rows, {Stored} stored, {Updated} updated, {AlreadyStored} already stored, {Stale} stale, {Rejected} rejected, {Requests} storage requests in {Elapsed}",
             transactionRows + contactRows, stored, updated, alreadyStored, stale, rejections.Count, report.StorageRequests, report.Elapsed);
         return report;
+    }
+
+    /// <summary>
+    /// A lines file (<c>transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]</c>): the rows of one
+    /// purchase are gathered and attached to the stored purchase in one write. Idempotent per purchase: a purchase
+    /// that already has the same lines (from this file before, or from its JSON) is a duplicate, other lines are a
+    /// conflict and nothing is overwritten, a purchase not stored is a rejected row. One bad row rejects every row of
+    /// its purchase, so a purchase never gets part of its lines. A purchase's rows must fall in one window of
+    /// <see cref="ImportRequest.WindowRows"/> rows (list them together, as exports do).
+    /// </summary>
+    public async Task<ImportReport> ImportLinesAsync(string path, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken, int parallelism = 4, int windowRows = 1_000_000, CsvReadOptions? csv = null)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var requestsBefore = counter.Count;
+        var rejections = new List<ImportRejection>();
+        var groups = new Dictionary<(string CustomerId, string TransactionId), LineGroup>();
+        int rows = 0, inWindow = 0, stored = 0, alreadyStored = 0;
+        using (var file = CsvItemReader.OpenFile(path))
+        {
+            foreach (var item in CsvItemReader.ReadLineItems(file, csv))
+            {
+                rows++;
+                inWindow++;
+                if (item.CustomerId is null || item.Id is null)
+                {
+                    rejections.Add(new ImportRejection(path, item.Index, item.CustomerId, IngestStatus.Rejected, Reason(item.Errors)));
+                }
+                else
+                {
+                    var key = (item.CustomerId, item.Id);
+                    if (!groups.TryGetValue(key, out var group))
+                    {
+                        group = new LineGroup(item.CustomerId, item.Id);
+                        groups[key] = group;
+                    }
+
+                    group.Add(item);
+                }
+
+                if (inWindow >= Math.Max(1, windowRows))
+                {
+                    await FlushAsync();
+                }
+            }
+        }
+
+        await FlushAsync();
+
+        async Task FlushAsync()
+        {
+            var writable = new List<LineGroup>();
+            foreach (var group in groups.Values)
+            {
+                if (group.Refusal() is { } refusal)
+                {
+                    rejections.AddRange(group.Lines.Select(line => new ImportRejection(path, line, group.CustomerId, IngestStatus.Rejected, refusal(line))));
+                }
+                else
+                {
+                    writable.Add(group);
+                }
+            }
+
+            var statuses = await ingest.WriteAsync(
+                [.. writable.Select(g => PendingWrite.OfLines(g.CustomerId, g.TransactionId, g.Items))], StateLoad.WholePartition, IngestSource.Import, parallelism, null, cancellationToken);
+            for (var i = 0; i < statuses.Length; i++)
+            {
+                var group = writable[i];
+                switch (statuses[i].Status)
+                {
+                    case IngestStatus.Accepted:
+                        stored += group.Lines.Count;
+                        break;
+                    case IngestStatus.Duplicate:
+                        alreadyStored += group.Lines.Count;
+                        break;
+                    default:
+                        var reason = statuses[i].Error is { } error
+                            ? $"{error.Field}: {error.Message}"
+                            : "transactionId: the purchase already has different lines; stored lines are never overwritten";
+                        rejections.AddRange(group.Lines.Select(line => new ImportRejection(path, line, group.CustomerId, statuses[i].Status, reason)));
+                        break;
+                }
+            }
+
+            progress?.Report((rows, rows));
+            groups.Clear();
+            inWindow = 0;
+        }
+
+        var report = new ImportReport(0, 0, stored, alreadyStored, [.. rejections.OrderBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed, await storeCurrency.GetAsync(cancellationToken), LineRows: rows);
+        logger.LogInformation(
+            "Lines import finished: {Rows} rows, {Stored} stored, {AlreadyStored} already stored, {Rejected} rejected, {Requests} storage requests in {Elapsed}",
+            rows, stored, alreadyStored, rejections.Count, report.StorageRequests, report.Elapsed);
+        return report;
+    }
+
+    private static string Reason(IReadOnlyList<FieldError> errors) => string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"));
+
+    /// <summary>The rows of one purchase in a lines file: the lines when every row is valid, else why not.</summary>
+    private sealed class LineGroup(string customerId, string transactionId)
+    {
+        private readonly List<(int Line, IReadOnlyList<FieldError> Errors)> _bad = [];
+
+        public string CustomerId { get; } = customerId;
+
+        public string TransactionId { get; } = transactionId;
+
+        public List<int> Lines { get; } = [];
+
+        public List<LineItem> Items { get; } = [];
+
+        public void Add(ParsedItem<LineRow> row)
+        {
+            Lines.Add(row.Index);
+            if (row.Value is { } value)
+            {
+                Items.Add(value.Item);
+            }
+            else
+            {
+                _bad.Add((row.Index, row.Errors));
+            }
+        }
+
+        /// <summary>Per line, why the purchase's lines are refused; null when they can be written.</summary>
+        public Func<int, string>? Refusal()
+        {
+            if (_bad.Count > 0)
+            {
+                var first = _bad[0].Line;
+                var reasons = _bad.ToDictionary(b => b.Line, b => Reason(b.Errors));
+                return line => reasons.TryGetValue(line, out var reason) ? reason : $"line {first} of the same purchase is invalid; a purchase's lines are stored all or none";
+            }
+
+            if (Items.Count > TransactionRules.MaxItems)
+            {
+                return _ => $"items: a purchase has at most {TransactionRules.MaxItems} line items";
+            }
+
+            return EntityMapper.StoredLength(EntityMapper.ItemsJson(Items)) > EntityMapper.MaxStoredJsonChars
+                ? _ => $"items: the purchase's lines take more than the {EntityMapper.MaxStoredJsonChars} characters a record holds"
+                : null;
+        }
     }
 
     /// <summary>The rows read and not yet written, and where each came from.</summary>

@@ -45,7 +45,7 @@ public sealed class RecommendationRunService(
         await Parallel.ForEachAsync(Enumerable.Range(0, CrmKeys.ShardCount), parallel, async (shard, ct) =>
         {
             var read = await baskets.ReadShardAsync(shard, ct);
-            shards[shard] = Count(read, cutoff, settings);
+            shards[shard] = Count(read.SelectMany(customer => customer), cutoff, settings);
         });
 
         // Part 2: merge the partials (sums, in shard order) and build the one model of the run.

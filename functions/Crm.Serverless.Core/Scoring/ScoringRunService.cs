@@ -25,7 +25,8 @@ public sealed class ScoringRunService(
     IOptions<NightlyOptions> options,
     RunStore runs,
     CrmTables tables,
-    TimeProvider clock)
+    TimeProvider clock,
+    Products.ProductFactsService products)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -61,6 +62,11 @@ public sealed class ScoringRunService(
                 .UploadAsync(BinaryData.FromObjectAsJson(byShard[shard].ToArray(), Json), overwrite: true, ct));
 
         stepSeconds["handOff"] = stopwatch.Elapsed.TotalSeconds;
+
+        // nightly hook: products (product facts and discount response by segment, from the baskets: run artefacts)
+        stopwatch.Restart();
+        await products.WriteAsync(runId, asOf, scores, cancellationToken);
+        stepSeconds["productsAndDiscounts"] = stopwatch.Elapsed.TotalSeconds;
         var run = new RunRecord(
             runId,
             asOf,

@@ -5,58 +5,136 @@ using Crm.Serverless.Ml.Data;
 namespace Crm.Serverless.Core.Storage;
 
 /// <summary>
-/// Reads one shard's purchases with their line items (the stored <c>ItemsJson</c>) as net <see cref="Basket"/>s,
-/// in 1,000-row pages, like <see cref="HistoryReader"/>. A wholly refunded purchase keeps its lines at quantity 0
-/// (bought and refunded, so never recommended back); a cancelled one never happened and is left out; a partly
-/// refunded one keeps its lines with the amounts scaled to what remains. Purchases without lines are left out.
+/// Turns stored purchase rows into <see cref="Basket"/>s for the product models, shard by shard with the paging of
+/// <see cref="HistoryReader"/>, or one customer's range (the 360 view). Refund and cancel rows are skipped; a
+/// cancelled purchase is no basket; a wholly refunded one is a basket marked so, its units all refunded.
+/// Amounts are in the store's reporting currency: a purchase sent in another currency is converted at the rate its
+/// own amounts give (stored amount over sent amount). Line prices are taken as before the order's discount, which is
+/// prorated over the lines by value: a line's net amount is <c>unitPrice × kept units × rate × (1 − depth)</c> with
+/// <c>depth = discount / (amount + discount)</c>. Units refunded by refunds that named lines leave the line for
+/// <see cref="Basket.RefundedLines"/>; a refund that named no lines changes the purchase's net, not its lines.
 /// </summary>
-/// <remarks>
-/// A minimal reader for the recommendations until the lines work's reader (refunds that name lines, category and
-/// unit cost) lands; then that one replaces this.
-/// </remarks>
 public sealed class BasketReader(CrmTables tables)
 {
     private static readonly string[] Columns =
     [
         "RowKey", nameof(TransactionEntity.TransactionId), nameof(TransactionEntity.PurchasedAt), nameof(TransactionEntity.AmountScaled),
-        nameof(TransactionEntity.Kind), nameof(TransactionEntity.RefundedScaled), nameof(TransactionEntity.Cancelled), nameof(TransactionEntity.ItemsJson),
+        nameof(TransactionEntity.OriginalAmountScaled), nameof(TransactionEntity.Kind), nameof(TransactionEntity.RefundedScaled),
+        nameof(TransactionEntity.Cancelled), nameof(TransactionEntity.ItemsJson), nameof(TransactionEntity.RefundedItemsJson),
+        nameof(TransactionEntity.DiscountScaled), nameof(TransactionEntity.CouponCode), nameof(TransactionEntity.CampaignId),
     ];
 
-    public async Task<List<Basket>> ReadShardAsync(int shard, CancellationToken cancellationToken)
+    /// <summary>Every basket of one shard, one list per customer (customers in row-key order, baskets by time).</summary>
+    public async Task<List<IReadOnlyList<Basket>>> ReadShardAsync(int shard, CancellationToken cancellationToken)
     {
-        var baskets = new List<Basket>();
+        var customers = new List<IReadOnlyList<Basket>>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
-        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: cancellationToken))
+        string? current = null;
+        var baskets = new List<Basket>();
+        await foreach (var row in HistoryReader.PageAsync(tables, filter, Columns, cancellationToken))
         {
-            if (CrmKeys.IsCustomerRow(row.RowKey) || row.GetString(nameof(TransactionEntity.ItemsJson)) is not { } itemsJson)
+            var customerId = CrmKeys.CustomerIdOf(row.RowKey);
+            if (customerId != current)
             {
-                continue;
+                Flush(baskets, customers);
+                current = customerId;
             }
 
-            var purchase = new TransactionEntity
+            if (!CrmKeys.IsCustomerRow(row.RowKey) && ToBasket(customerId, row) is { } basket)
             {
-                AmountScaled = row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0,
-                Kind = row.GetString(nameof(TransactionEntity.Kind)),
-                RefundedScaled = row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0,
-                Cancelled = row.GetBoolean(nameof(TransactionEntity.Cancelled)) ?? false,
-            };
-            if (!purchase.IsPurchase || purchase.Cancelled)
-            {
-                continue;
+                baskets.Add(basket);
             }
-
-            var items = EntityMapper.ReadItems(itemsJson);
-            var gross = items.Sum(i => i.Price * i.Quantity);
-
-            // Lines are priced in the purchase's currency; their share of the net amount puts them in the store's.
-            var net = (double)Money.FromScaled(purchase.NetScaled);
-            var lines = items.Select(i => purchase.Stands
-                ? new BasketLine(i.Sku, i.Quantity, gross == 0 ? 0 : net * (double)(i.Price * i.Quantity / gross))
-                : new BasketLine(i.Sku, 0, 0)).ToList();
-            var at = row.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt))!.Value.UtcDateTime;
-            baskets.Add(new Basket(CrmKeys.CustomerIdOf(row.RowKey), row.GetString(nameof(TransactionEntity.TransactionId)) ?? "", at, lines));
         }
 
+        Flush(baskets, customers);
+        return customers;
+    }
+
+    /// <summary>One customer's baskets by time: one range query.</summary>
+    public async Task<List<Basket>> ReadCustomerAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var baskets = new List<Basket>();
+        await foreach (var row in HistoryReader.PageAsync(tables, CrmKeys.CustomerRangeFilter(customerId), Columns, cancellationToken))
+        {
+            if (!CrmKeys.IsCustomerRow(row.RowKey) && ToBasket(customerId, row) is { } basket)
+            {
+                baskets.Add(basket);
+            }
+        }
+
+        baskets.Sort(ByTime);
         return baskets;
+    }
+
+    private static void Flush(List<Basket> baskets, List<IReadOnlyList<Basket>> customers)
+    {
+        if (baskets.Count > 0)
+        {
+            baskets.Sort(ByTime);
+            customers.Add([.. baskets]);
+        }
+
+        baskets.Clear();
+    }
+
+    private static int ByTime(Basket a, Basket b)
+    {
+        var byTime = a.TimestampUtc.CompareTo(b.TimestampUtc);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.TransactionId, b.TransactionId);
+    }
+
+    /// <summary>A stored purchase row as a basket; null for a refund or cancel row, or a cancelled purchase.</summary>
+    public static Basket? ToBasket(string customerId, TableEntity row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var kind = row.GetString(nameof(TransactionEntity.Kind));
+        if (kind is not (null or "purchase") || row.GetBoolean(nameof(TransactionEntity.Cancelled)) == true)
+        {
+            return null;
+        }
+
+        var amountScaled = row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0;
+        var amount = (double)Money.FromScaled(amountScaled);
+        var rate = row.GetInt64(nameof(TransactionEntity.OriginalAmountScaled)) is { } sent and > 0 ? (double)amountScaled / sent : 1.0;
+        var discount = row.GetInt64(nameof(TransactionEntity.DiscountScaled)) is { } scaled ? (double)Money.FromScaled(scaled) * rate : 0;
+        var keep = amount + discount > 0 ? 1 - (discount / (amount + discount)) : 1;
+        var refundedScaled = row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0;
+        var wholly = amountScaled > 0 && refundedScaled >= amountScaled;
+        var refunded = EntityMapper.ReadRefundedItems(row.GetString(nameof(TransactionEntity.RefundedItemsJson)));
+        var lines = new List<BasketLine>();
+        var refundedLines = new List<BasketLine>();
+        foreach (var item in EntityMapper.ReadItems(row.GetString(nameof(TransactionEntity.ItemsJson))))
+        {
+            // Refunded units of a sku come off its lines in order (a purchase may list a sku twice).
+            var back = wholly ? item.Quantity : Math.Min(item.Quantity, refunded.GetValueOrDefault(item.Sku));
+            if (back > 0)
+            {
+                refunded[item.Sku] = refunded.GetValueOrDefault(item.Sku) - back;
+            }
+
+            var unit = (double)item.Price * rate * keep;
+            var cost = item.UnitCost is { } c ? (double)c * rate : (double?)null;
+            if (item.Quantity - back > 0)
+            {
+                lines.Add(new BasketLine(item.Sku, item.Quantity - back, unit * (item.Quantity - back), item.Category, cost));
+            }
+
+            if (back > 0)
+            {
+                refundedLines.Add(new BasketLine(item.Sku, back, unit * back, item.Category, cost));
+            }
+        }
+
+        return new Basket(
+            customerId,
+            row.GetString(nameof(TransactionEntity.TransactionId)) ?? row.RowKey[(customerId.Length + 1)..],
+            (row.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt)) ?? default).UtcDateTime,
+            lines,
+            discount,
+            row.GetString(nameof(TransactionEntity.CouponCode)),
+            row.GetString(nameof(TransactionEntity.CampaignId)),
+            amount,
+            refundedLines.Count == 0 ? null : refundedLines,
+            wholly);
     }
 }

@@ -50,6 +50,9 @@ public sealed class CustomerEntity : ITableEntity
     public long LastAmountScaled { get; set; }
     public int? LastQuantity { get; set; }
     public string? LastItemsJson { get; set; }
+    public long? LastDiscountScaled { get; set; }
+    public string? LastCouponCode { get; set; }
+    public string? LastCampaignId { get; set; }
 
     /// <summary>A copy to change without touching the row as read (a failed batch must leave it as it was).</summary>
     public CustomerEntity Copy() => (CustomerEntity)MemberwiseClone();

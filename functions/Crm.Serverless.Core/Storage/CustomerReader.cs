@@ -9,12 +9,16 @@ namespace Crm.Serverless.Core.Storage;
 public sealed record StoredCounts(long Customers, long Transactions, long Contacts);
 
 /// <summary>Reads customers back: one customer by id (one point read), or all of them partition by partition in pages.</summary>
-public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency)
+public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency, BasketReader baskets)
 {
     /// <summary>How many next best products the 360 view shows.</summary>
     public const int ViewRecommendations = 5;
 
-    /// <summary>Three point reads in parallel: the customer row, the latest scores row and the recommendations row.</summary>
+    /// <summary>
+    /// Three point reads and the customer's range in parallel: the customer row, the latest scores row, the
+    /// recommendations row, and the purchases their discount profile is computed from (the same function the
+    /// nightly run uses, on current data).
+    /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
         var partition = CrmKeys.PartitionOf(customerId);
@@ -22,12 +26,15 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
         var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var score = tables.Scores.GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var recommended = tables.Recommendations.GetEntityIfExistsAsync<Recommendations.RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var purchases = baskets.ReadCustomerAsync(customerId, cancellationToken);
         var row = await customer;
         var scores = await score;
         var recommendations = await recommended;
+        var bought = await purchases;
         return row.HasValue
             ? EntityMapper.ToView(row.Value!, await storeCurrency.GetAsync(cancellationToken) ?? "", scores.HasValue ? scores.Value!.ToScore() : null) with
             {
+                Discounts = bought.Count == 0 ? null : Ml.Discounts.DiscountProfile.Of(bought),
                 Recommendations = recommendations.HasValue ? [.. recommendations.Value!.ToRecommendations().Items.Take(ViewRecommendations)] : null,
             }
             : null;

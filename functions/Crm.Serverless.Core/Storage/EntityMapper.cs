@@ -21,7 +21,17 @@ public static class EntityMapper
     public static string? AttributesJson(IReadOnlyDictionary<string, string> attributes)
         => attributes.Count == 0 ? null : JsonSerializer.Serialize(new SortedDictionary<string, string>(attributes.ToDictionary(), StringComparer.Ordinal), Json);
 
-    public static string? ItemsJson(IReadOnlyList<LineItem> items) => items.Count == 0 ? null : JsonSerializer.Serialize(items, Json);
+    /// <summary>Lines without a category or cost are stored as they were before those fields existed.</summary>
+    private static readonly JsonSerializerOptions ItemJson = new(Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    public static string? ItemsJson(IReadOnlyList<LineItem> items) => items.Count == 0 ? null : JsonSerializer.Serialize(items, ItemJson);
+
+    /// <summary>Units refunded per sku, in sku order; null when none.</summary>
+    public static string? RefundedItemsJson(IReadOnlyDictionary<string, int> refunded)
+        => refunded.Count == 0 ? null : JsonSerializer.Serialize(new SortedDictionary<string, int>(refunded.ToDictionary(), StringComparer.Ordinal), Json);
+
+    public static Dictionary<string, int> ReadRefundedItems(string? json)
+        => json is null ? new(StringComparer.Ordinal) : new(JsonSerializer.Deserialize<Dictionary<string, int>>(json, Json)!, StringComparer.Ordinal);
 
     /// <summary>How many characters a JSON column takes as stored, to refuse what a Table property cannot hold.</summary>
     public static int StoredLength(string? json) => json?.Length ?? 0;
@@ -59,6 +69,9 @@ public static class EntityMapper
             OriginalCurrency = converted ? transaction.Currency : null,
             Kind = transaction.Kind == TransactionKind.Purchase ? null : transaction.Kind.Name(),
             RefersTo = transaction.RefersTo,
+            DiscountScaled = transaction.DiscountAmount is { } discount ? Money.ToScaled(discount) : null,
+            CouponCode = transaction.CouponCode,
+            CampaignId = transaction.CampaignId,
         };
     }
 
@@ -89,6 +102,11 @@ public static class EntityMapper
             // A refund or cancel rewrites its purchase row whole: what the purchase was sent in must survive that.
             OriginalAmountScaled = row.GetInt64(nameof(TransactionEntity.OriginalAmountScaled)),
             OriginalCurrency = row.GetString(nameof(TransactionEntity.OriginalCurrency)),
+            DiscountScaled = row.GetInt64(nameof(TransactionEntity.DiscountScaled)),
+            CouponCode = row.GetString(nameof(TransactionEntity.CouponCode)),
+            CampaignId = row.GetString(nameof(TransactionEntity.CampaignId)),
+            RefundedItemsJson = row.GetString(nameof(TransactionEntity.RefundedItemsJson)),
+            LinesAttached = row.GetBoolean(nameof(TransactionEntity.LinesAttached)) ?? false,
         };
     }
 
@@ -110,6 +128,9 @@ public static class EntityMapper
         customer.LastAmountScaled = 0;
         customer.LastQuantity = null;
         customer.LastItemsJson = null;
+        customer.LastDiscountScaled = null;
+        customer.LastCouponCode = null;
+        customer.LastCampaignId = null;
         foreach (var row in rows)
         {
             if (!row.IsPurchase || row.Cancelled)
@@ -165,6 +186,9 @@ public static class EntityMapper
             customer.LastAmountScaled = purchase.AmountScaled;
             customer.LastQuantity = purchase.Quantity;
             customer.LastItemsJson = purchase.ItemsJson;
+            customer.LastDiscountScaled = purchase.DiscountScaled;
+            customer.LastCouponCode = purchase.CouponCode;
+            customer.LastCampaignId = purchase.CampaignId;
         }
     }
 
@@ -282,6 +306,9 @@ public static class EntityMapper
             LastAmountScaled = row.GetInt64(nameof(CustomerEntity.LastAmountScaled)) ?? 0,
             LastQuantity = row.GetInt32(nameof(CustomerEntity.LastQuantity)),
             LastItemsJson = row.GetString(nameof(CustomerEntity.LastItemsJson)),
+            LastDiscountScaled = row.GetInt64(nameof(CustomerEntity.LastDiscountScaled)),
+            LastCouponCode = row.GetString(nameof(CustomerEntity.LastCouponCode)),
+            LastCampaignId = row.GetString(nameof(CustomerEntity.LastCampaignId)),
         };
     }
 
@@ -296,13 +323,17 @@ public static class EntityMapper
             Money.FromScaled(row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0),
             row.GetString(nameof(TransactionEntity.Currency)) ?? "",
             row.GetInt32(nameof(TransactionEntity.Quantity)),
-            itemsJson is null ? [] : JsonSerializer.Deserialize<List<LineItem>>(itemsJson, Json)!,
+            ReadItems(itemsJson),
             row.GetString(nameof(TransactionEntity.Source)),
             row.GetDateTimeOffset(nameof(TransactionEntity.ReceivedAt)),
             row.GetString(nameof(TransactionEntity.Kind)) ?? "purchase",
             row.GetString(nameof(TransactionEntity.RefersTo)),
             Money.FromScaled(row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0),
-            row.GetBoolean(nameof(TransactionEntity.Cancelled)) ?? false);
+            row.GetBoolean(nameof(TransactionEntity.Cancelled)) ?? false,
+            row.GetInt64(nameof(TransactionEntity.DiscountScaled)) is { } discount ? Money.FromScaled(discount) : null,
+            row.GetString(nameof(TransactionEntity.CouponCode)),
+            row.GetString(nameof(TransactionEntity.CampaignId)),
+            row.GetString(nameof(TransactionEntity.RefundedItemsJson)) is { } refunded ? ReadRefundedItems(refunded) : null);
     }
 
     public static CustomerView ToView(CustomerEntity customer, string currency, CustomerScore? scores = null)
@@ -327,7 +358,10 @@ public static class EntityMapper
                 customer.LastPurchaseAt.Value,
                 Money.FromScaled(customer.LastAmountScaled),
                 customer.LastQuantity,
-                ReadItems(customer.LastItemsJson));
+                ReadItems(customer.LastItemsJson),
+                customer.LastDiscountScaled is { } discount ? Money.FromScaled(discount) : null,
+                customer.LastCouponCode,
+                customer.LastCampaignId);
         var purchases = new PurchaseSummary(
             customer.PurchaseCount,
             total,

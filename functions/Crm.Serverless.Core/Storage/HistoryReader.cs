@@ -37,7 +37,7 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
         string? current = null;
         var purchases = new List<Purchase>();
-        await foreach (var row in tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: Columns, cancellationToken: cancellationToken))
+        await foreach (var row in PageAsync(tables, filter, Columns, cancellationToken))
         {
             // Rows arrive in row-key order, so one customer's rows are contiguous.
             var customerId = CrmKeys.CustomerIdOf(row.RowKey);
@@ -67,6 +67,13 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
         Flush(current, purchases, histories);
         return histories;
     }
+
+    /// <summary>
+    /// The rows of a partition or range in 1,000-row pages with only <paramref name="columns"/>, in row-key order (one
+    /// customer's rows contiguous): the one way the readers of history page through the Customers table.
+    /// </summary>
+    internal static IAsyncEnumerable<TableEntity> PageAsync(CrmTables tables, string filter, string[] columns, CancellationToken cancellationToken)
+        => tables.Customers.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: columns, cancellationToken: cancellationToken);
 
     private static void Flush(string? customerId, List<Purchase> purchases, List<CustomerHistory> histories)
     {

@@ -179,15 +179,15 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
             var touchedIn = new Dictionary<string, WriteUnit>(StringComparer.Ordinal);
             var firstUnit = true;
             var unit = new WriteUnit(group.Key, [], []);
-            // Purchases before refunds and cancels (stable otherwise): a batch or file may list a refund first.
-            foreach (var index in group.OrderBy(i => items[i].Transaction is { Kind: not TransactionKind.Purchase } ? 1 : 0))
+            // Purchases, then their lines, then refunds and cancels (stable otherwise): a batch or file may list a refund first.
+            foreach (var index in group.OrderBy(i => items[i].Transaction is { Kind: not TransactionKind.Purchase } ? 2 : items[i].Lines is null ? 0 : 1))
             {
                 var item = items[index];
                 if (item.Transaction is { } transaction)
                 {
                     if (transactions.TryGetValue(transaction.TransactionId, out var stored))
                     {
-                        statuses[index] = stored.PayloadHash == item.Hash ? WriteOutcome.Duplicate : WriteOutcome.Conflict;
+                        statuses[index] = SameAsStored(stored, transaction, item.Hash) ? WriteOutcome.Duplicate : WriteOutcome.Conflict;
                         settled++;
                         continue;
                     }
@@ -229,6 +229,16 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
                         else
                         {
                             target.RefundedScaled += entity.AmountScaled;
+                            if (transaction.Items.Count > 0)
+                            {
+                                var refunded = EntityMapper.ReadRefundedItems(target.RefundedItemsJson);
+                                foreach (var line in transaction.Items)
+                                {
+                                    refunded[line.Sku] = refunded.GetValueOrDefault(line.Sku) + line.Quantity;
+                                }
+
+                                target.RefundedItemsJson = EntityMapper.RefundedItemsJson(refunded);
+                            }
                         }
 
                         // A purchase added in this very unit is written with its new values; a stored one is updated.
@@ -241,6 +251,42 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
                         EntityMapper.Recount(row, transactions.Values);
                     }
 
+                    unit.Items.Add(index);
+                    unit.Outcomes.Add(WriteOutcome.Accepted);
+                }
+                else if (item.Lines is { } lines)
+                {
+                    if (LinesRefusal(lines, transactions) is { } refusal)
+                    {
+                        statuses[index] = refusal;
+                        settled++;
+                        continue;
+                    }
+
+                    var purchase = transactions[lines.TransactionId];
+                    if (purchase.ItemsJson is not null)
+                    {
+                        statuses[index] = SameLines(purchase.ItemsJson, lines.Items) ? WriteOutcome.Duplicate : WriteOutcome.Conflict;
+                        settled++;
+                        continue;
+                    }
+
+                    if (touchedIn.TryGetValue(purchase.TransactionId, out var earlier) && earlier != unit)
+                    {
+                        // Its purchase goes in an earlier batch of this round; plan it again once that is stored.
+                        continue;
+                    }
+
+                    purchase.ItemsJson = EntityMapper.ItemsJson(lines.Items);
+                    purchase.LinesAttached = true;
+                    if (!touchedIn.ContainsKey(purchase.TransactionId))
+                    {
+                        unit.Updates[purchase.TransactionId] = purchase;
+                        touchedIn[purchase.TransactionId] = unit;
+                    }
+
+                    // The customer row shows the last purchase's lines.
+                    EntityMapper.Recount(row, transactions.Values);
                     unit.Items.Add(index);
                     unit.Outcomes.Add(WriteOutcome.Accepted);
                 }
@@ -285,6 +331,37 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         return units;
     }
 
+    /// <summary>
+    /// A resend of a stored purchase: the same payload, or, when its lines came later from a lines file, the same
+    /// purchase with those same lines.
+    /// </summary>
+    private static bool SameAsStored(TransactionEntity stored, Transaction transaction, string hash)
+        => stored.PayloadHash == hash
+           || (stored.LinesAttached
+               && transaction.Items.Count > 0
+               && stored.PayloadHash == PayloadHash.Of(transaction with { Items = [] })
+               && stored.ItemsJson is { } json
+               && SameLines(json, transaction.Items));
+
+    /// <summary>The same lines in any order: a lines file need not list them as the shop's JSON did.</summary>
+    private static bool SameLines(string storedJson, IReadOnlyList<LineItem> items)
+        => EntityMapper.ReadItems(storedJson).OrderBy(Order).SequenceEqual(items.OrderBy(Order));
+
+    private static string Order(LineItem item) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{item.Sku}\t{item.Quantity}\t{item.Price}\t{item.Category}\t{item.UnitCost}");
+
+    /// <summary>Why lines cannot be attached to what this customer has stored, or null when they can.</summary>
+    private static WriteOutcome? LinesRefusal(PurchaseLines lines, Dictionary<string, TransactionEntity> transactions)
+    {
+        if (!transactions.TryGetValue(lines.TransactionId, out var purchase))
+        {
+            return new WriteOutcome(IngestStatus.Rejected, new FieldError("transactionId", "names no purchase stored for this customer; import the transactions first"));
+        }
+
+        return purchase.IsPurchase
+            ? null
+            : new WriteOutcome(IngestStatus.Rejected, new FieldError("transactionId", $"names a {purchase.Kind}, not a purchase"));
+    }
+
     /// <summary>Why a refund or cancel cannot apply to what this customer has stored, or null when it can.</summary>
     private static WriteOutcome? Refusal(Transaction transaction, long amountScaled, Dictionary<string, TransactionEntity> transactions, out TransactionEntity? target)
     {
@@ -314,6 +391,36 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
                 new FieldError("amount", $"is more than what remains of the purchase ({Money.FromScaled(remaining).ToString(System.Globalization.CultureInfo.InvariantCulture)})"));
         }
 
+        return transaction.Items.Count > 0 ? LineRefusal(transaction.Items, target) : null;
+    }
+
+    /// <summary>A refund's lines against the purchase's: each sku bought, and no more units than remain unrefunded.</summary>
+    private static WriteOutcome? LineRefusal(IReadOnlyList<LineItem> lines, TransactionEntity purchase)
+    {
+        var bought = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var line in EntityMapper.ReadItems(purchase.ItemsJson))
+        {
+            bought[line.Sku] = bought.GetValueOrDefault(line.Sku) + line.Quantity;
+        }
+
+        var refunded = EntityMapper.ReadRefundedItems(purchase.RefundedItemsJson);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            if (!bought.TryGetValue(line.Sku, out var units))
+            {
+                return new WriteOutcome(IngestStatus.Rejected, new FieldError($"items[{i}].sku", "names no line of the purchase"));
+            }
+
+            refunded[line.Sku] = refunded.GetValueOrDefault(line.Sku) + line.Quantity;
+            if (refunded[line.Sku] > units)
+            {
+                return new WriteOutcome(
+                    IngestStatus.Rejected,
+                    new FieldError($"items[{i}].quantity", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"is more than was bought and not yet refunded of {line.Sku} ({units - refunded[line.Sku] + line.Quantity} of {units})")));
+            }
+        }
+
         return null;
     }
 
@@ -323,6 +430,28 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         unit.RowIsNew = firstUnit && state.Row is null;
         firstUnit = false;
         units.Add(unit);
+    }
+
+    /// <summary>What a refund, cancel or lines file changes on a stored purchase row; a merge leaves the rest.</summary>
+    private static TableEntity Changes(TransactionEntity purchase)
+    {
+        var changes = new TableEntity(purchase.PartitionKey, purchase.RowKey)
+        {
+            [nameof(TransactionEntity.RefundedScaled)] = purchase.RefundedScaled,
+            [nameof(TransactionEntity.Cancelled)] = purchase.Cancelled,
+        };
+        if (purchase.RefundedItemsJson is { } refunded)
+        {
+            changes[nameof(TransactionEntity.RefundedItemsJson)] = refunded;
+        }
+
+        if (purchase.LinesAttached)
+        {
+            changes[nameof(TransactionEntity.ItemsJson)] = purchase.ItemsJson;
+            changes[nameof(TransactionEntity.LinesAttached)] = true;
+        }
+
+        return changes;
     }
 
     /// <returns>False when a concurrent writer got in the way; the units not committed are left open.</returns>
@@ -382,11 +511,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
             actions.AddRange(unit.Adds.Select(add => new TableTransactionAction(TableTransactionActionType.Add, add)));
             actions.AddRange(unit.Updates.Values.Select(purchase => new TableTransactionAction(
                 TableTransactionActionType.UpdateMerge,
-                new TableEntity(purchase.PartitionKey, purchase.RowKey)
-                {
-                    [nameof(TransactionEntity.RefundedScaled)] = purchase.RefundedScaled,
-                    [nameof(TransactionEntity.Cancelled)] = purchase.Cancelled,
-                },
+                Changes(purchase),
                 purchase.ETag)));
             rowActionIndex[u] = actions.Count;
             actions.Add(unit.RowIsNew

@@ -21,12 +21,7 @@ public static class PayloadHash
             .Append(Money.ToScaled(transaction.Amount).ToString(CultureInfo.InvariantCulture)).Append('\n')
             .Append(transaction.Currency).Append('\n')
             .Append(transaction.Quantity?.ToString(CultureInfo.InvariantCulture) ?? "-").Append('\n');
-        foreach (var item in transaction.Items)
-        {
-            text.Append(item.Sku).Append('\t')
-                .Append(item.Quantity.ToString(CultureInfo.InvariantCulture)).Append('\t')
-                .Append(Money.ToScaled(item.Price).ToString(CultureInfo.InvariantCulture)).Append('\n');
-        }
+        AppendLines(text, transaction.Items);
 
         // Only when present, so purchases sent without it hash as they always did.
         if (transaction.AmountInReportingCurrency is { } converted)
@@ -34,7 +29,55 @@ public static class PayloadHash
             text.Append("amountInReportingCurrency\t").Append(Money.ToScaled(converted).ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
+        // Likewise each only when present. Printable values (the rules refuse tabs and newlines) keep it unambiguous.
+        if (transaction.DiscountAmount is { } discount)
+        {
+            text.Append("discountAmount\t").Append(Money.ToScaled(discount).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        if (transaction.CouponCode is { } coupon)
+        {
+            text.Append("couponCode\t").Append(coupon).Append('\n');
+        }
+
+        if (transaction.CampaignId is { } campaign)
+        {
+            text.Append("campaignId\t").Append(campaign).Append('\n');
+        }
+
         return Hash(text.ToString());
+    }
+
+    /// <summary>The lines alone: what a lines file attaches to a stored purchase, compared with what it already has.</summary>
+    public static string OfLines(IReadOnlyList<LineItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var text = new StringBuilder("lines\n");
+        AppendLines(text, items);
+        return Hash(text.ToString());
+    }
+
+    private static void AppendLines(StringBuilder text, IReadOnlyList<LineItem> items)
+    {
+        foreach (var item in items)
+        {
+            text.Append(item.Sku).Append('\t')
+                .Append(item.Quantity.ToString(CultureInfo.InvariantCulture)).Append('\t')
+                .Append(Money.ToScaled(item.Price).ToString(CultureInfo.InvariantCulture));
+
+            // Only when present, so lines sent without them hash as they always did.
+            if (item.Category is { } category)
+            {
+                text.Append("\tc=").Append(category);
+            }
+
+            if (item.UnitCost is { } cost)
+            {
+                text.Append("\tu=").Append(Money.ToScaled(cost).ToString(CultureInfo.InvariantCulture));
+            }
+
+            text.Append('\n');
+        }
     }
 
     public static string Of(Contact contact)

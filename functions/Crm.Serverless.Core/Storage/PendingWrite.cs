@@ -18,6 +18,9 @@ public sealed class PendingWrite
 
     public Contact? Contact { get; }
 
+    /// <summary>Line items for a purchase stored without them (a lines file).</summary>
+    public PurchaseLines? Lines { get; private init; }
+
     public string CustomerId { get; }
 
     public string Hash { get; }
@@ -38,9 +41,19 @@ public sealed class PendingWrite
         return new(transaction, null, transaction.CustomerId, PayloadHash.Of(transaction), reportingCurrency);
     }
 
+    /// <summary>Lines to attach to the stored purchase <paramref name="transactionId"/> of <paramref name="customerId"/>.</summary>
+    public static PendingWrite OfLines(string customerId, string transactionId, IReadOnlyList<LineItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return new(null, null, customerId, PayloadHash.OfLines(items)) { Lines = new PurchaseLines(transactionId, items) };
+    }
+
     public static PendingWrite Of(Contact contact)
     {
         ArgumentNullException.ThrowIfNull(contact);
         return new(null, contact, contact.CustomerId, PayloadHash.Of(contact));
     }
 }
+
+/// <summary>A purchase's line items sent apart from it.</summary>
+public sealed record PurchaseLines(string TransactionId, IReadOnlyList<LineItem> Items);

@@ -44,6 +44,19 @@ public sealed class TransactionEntity : ITableEntity
     /// <summary>On a purchase: a cancel applies to it; it counts for nothing.</summary>
     public bool Cancelled { get; set; }
 
+    /// <summary>On a purchase: the order's discount as sent, in the currency it was sent in (null when none).</summary>
+    public long? DiscountScaled { get; set; }
+
+    public string? CouponCode { get; set; }
+
+    public string? CampaignId { get; set; }
+
+    /// <summary>On a purchase: units refunded per sku (JSON object), by refunds that named lines.</summary>
+    public string? RefundedItemsJson { get; set; }
+
+    /// <summary>On a purchase: its lines came from a lines file after it was stored (its payload hash is of the purchase without them).</summary>
+    public bool LinesAttached { get; set; }
+
     [IgnoreDataMember]
     public bool IsPurchase => Kind is null or "purchase";
 

@@ -132,10 +132,13 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
                 else
                 {
                     var lineReader = new JsonFieldReader(line, linePrefix, errors);
+                    // A refund's line names what is given back; its price is the purchase's.
                     items.Add(new LineItem(
                         lineReader.RequiredString("sku") ?? Placeholder.Id,
                         lineReader.RequiredInt("quantity") ?? 1,
-                        lineReader.RequiredDecimal("price") ?? 0));
+                        (kind == TransactionKind.Refund ? lineReader.OptionalDecimal("price") : lineReader.RequiredDecimal("price")) ?? 0,
+                        lineReader.OptionalString("category"),
+                        lineReader.OptionalDecimal("unitCost")));
                 }
 
                 i++;
@@ -154,7 +157,10 @@ public sealed class IngestJsonParser(TransactionRules transactionRules, ContactR
             items,
             inReportingCurrency,
             kind,
-            refersTo);
+            refersTo,
+            reader.OptionalDecimal("discountAmount"),
+            reader.OptionalString("couponCode"),
+            reader.OptionalString("campaignId"));
         ApplyRules(errors, ruleErrors => transactionRules.Validate(transaction, prefix, ruleErrors));
         return new ParsedItem<Transaction>(index, errors.Count == 0 ? transaction : null, customerId, transactionId, errors);
     }

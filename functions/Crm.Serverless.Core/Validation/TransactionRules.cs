@@ -11,6 +11,8 @@ public sealed class TransactionRules(IOptions<IngestOptions> options, TimeProvid
     public const int MaxItems = 200;
     public const int MaxQuantity = 1_000_000;
     public const int MaxSkuLength = 64;
+    public const int MaxCategoryLength = 64;
+    public const int MaxCouponLength = 32;
     private static readonly DateTimeOffset Earliest = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public void Validate(Transaction transaction, string prefix, List<FieldError> errors)
@@ -61,21 +63,94 @@ public sealed class TransactionRules(IOptions<IngestOptions> options, TimeProvid
             errors.Add(new FieldError(prefix + "items", $"take {length} characters when stored, more than the {EntityMapper.MaxStoredJsonChars} a record holds; send fewer or shorter line items"));
         }
 
+        if (transaction.Kind == TransactionKind.Cancel && transaction.Items.Count > 0)
+        {
+            errors.Add(new FieldError(prefix + "items", "must be absent on a cancel: it undoes the whole purchase"));
+        }
+
         for (var i = 0; i < transaction.Items.Count; i++)
         {
-            var item = transaction.Items[i];
-            var itemPrefix = $"{prefix}items[{i}].";
-            if (string.IsNullOrWhiteSpace(item.Sku) || item.Sku.Length > MaxSkuLength || item.Sku.Any(char.IsControl))
-            {
-                errors.Add(new FieldError(itemPrefix + "sku", $"must be 1 to {MaxSkuLength} printable characters"));
-            }
+            CheckLine(transaction.Items[i], $"{prefix}items[{i}].", errors, isRefund: transaction.Kind == TransactionKind.Refund);
+        }
 
-            if (item.Quantity is < 1 or > MaxQuantity)
-            {
-                errors.Add(new FieldError(itemPrefix + "quantity", $"must be between 1 and {MaxQuantity}"));
-            }
+        CheckOffer(transaction, prefix, errors);
+    }
 
-            CheckAmount(item.Price, itemPrefix + "price", errors);
+    /// <summary>One line item, whichever door: in a transaction or a row of a lines file.</summary>
+    public static void CheckLine(LineItem item, string itemPrefix, List<FieldError> errors, bool isRefund = false)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (string.IsNullOrWhiteSpace(item.Sku) || item.Sku.Length > MaxSkuLength || item.Sku.Any(char.IsControl))
+        {
+            errors.Add(new FieldError(itemPrefix + "sku", $"must be 1 to {MaxSkuLength} printable characters"));
+        }
+
+        if (item.Quantity is < 1 or > MaxQuantity)
+        {
+            errors.Add(new FieldError(itemPrefix + "quantity", $"must be between 1 and {MaxQuantity}"));
+        }
+
+        CheckAmount(item.Price, itemPrefix + "price", errors);
+        if (item.Category is { } category && (string.IsNullOrWhiteSpace(category) || category.Length > MaxCategoryLength || category.Any(char.IsControl)))
+        {
+            errors.Add(new FieldError(itemPrefix + "category", $"must be 1 to {MaxCategoryLength} printable characters"));
+        }
+
+        if (item.UnitCost is { } cost)
+        {
+            CheckAmount(cost, itemPrefix + "unitCost", errors);
+        }
+
+        // A refunded line gives back units of a purchase line: what they cost and where they belong is the purchase's.
+        if (isRefund && (item.Category is not null || item.UnitCost is not null))
+        {
+            errors.Add(new FieldError(itemPrefix + (item.Category is not null ? "category" : "unitCost"), "belongs on the purchase's line; a refund's line names only sku and quantity"));
+        }
+    }
+
+    /// <summary>The discount, coupon and campaign of an order: a purchase's only.</summary>
+    private static void CheckOffer(Transaction transaction, string prefix, List<FieldError> errors)
+    {
+        var isPurchase = transaction.Kind == TransactionKind.Purchase;
+        if (transaction.DiscountAmount is { } discount)
+        {
+            if (!isPurchase)
+            {
+                errors.Add(new FieldError(prefix + "discountAmount", "belongs on the purchase, not on a refund or cancel"));
+            }
+            else if (discount > transaction.Amount)
+            {
+                errors.Add(new FieldError(prefix + "discountAmount", "must not exceed amount (amount is what was paid after the discount)"));
+            }
+            else
+            {
+                CheckAmount(discount, prefix + "discountAmount", errors);
+            }
+        }
+
+        if (transaction.CouponCode is { } coupon)
+        {
+            if (!isPurchase)
+            {
+                errors.Add(new FieldError(prefix + "couponCode", "belongs on the purchase, not on a refund or cancel"));
+            }
+            else if (string.IsNullOrWhiteSpace(coupon) || coupon.Length > MaxCouponLength || coupon.Any(char.IsControl) || coupon.Trim().Length != coupon.Length)
+            {
+                errors.Add(new FieldError(prefix + "couponCode", $"must be 1 to {MaxCouponLength} printable characters, no leading or trailing space"));
+            }
+        }
+
+        if (transaction.CampaignId is { } campaign)
+        {
+            if (!isPurchase)
+            {
+                errors.Add(new FieldError(prefix + "campaignId", "belongs on the purchase, not on a refund or cancel"));
+            }
+            else
+            {
+                CheckId(campaign, "campaignId", isCustomerId: false, prefix, errors);
+            }
         }
     }
 

@@ -38,7 +38,7 @@ public class RecommenderTests
         }
 
         baskets.Add(Bought("me", "m1", 5, "a"));
-        baskets.Add(new Basket("me", "m2", Day.AddDays(-4), [new BasketLine("x", 0, 0, "K")]));
+        baskets.Add(new Basket("me", "m2", Day.AddDays(-4), [], RefundedLines: [new BasketLine("x", 1, 10, "K")], WhollyRefunded: true));
         var options = new RecommenderOptions();
         var counts = CoPurchaseCounts.For(Day, options);
         var customers = CustomerItems.ByCustomer(baskets, Day).ToList();
