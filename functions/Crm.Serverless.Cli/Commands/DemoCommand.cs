@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Crm.Serverless.Core.Import;
+using Crm.Serverless.Core.Recommendations;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Local;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;
@@ -60,6 +62,7 @@ internal static class DemoCommand
         try
         {
             await TrainCommand.RunAsync(host.Services, asOf, train: true, cancellationToken);
+            await PrintRecommendationExampleAsync(host.Services, cancellationToken);
             await ReportCommand.WriteAsync(host.Services, report, rebuild: false, cancellationToken);
         }
         catch (InsufficientDataException exception)
@@ -75,5 +78,16 @@ internal static class DemoCommand
 
         await host.StopAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>When the data has line items, one customer's next best products, so the demo shows what they look like.</summary>
+    private static async Task PrintRecommendationExampleAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (await services.GetRequiredService<RecommendationReader>().ExampleAsync(cancellationToken) is { } example)
+        {
+            Console.WriteLine($"Next best products for {example.CustomerId}: " +
+                string.Join(", ", example.Items.Take(5).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Sku} ({i.Score:0.00})"))) +
+                " (all: `crm export --recommendations FILE`)");
+        }
     }
 }

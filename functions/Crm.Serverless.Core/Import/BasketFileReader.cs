@@ -1,4 +1,3 @@
-using System.Globalization;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Ml.Data;
 
@@ -8,19 +7,14 @@ namespace Crm.Serverless.Core.Import;
 public sealed record BasketFile(IReadOnlyList<Basket> Baskets, int Purchases, int LineRows, int RejectedLines, int OrphanLines);
 
 /// <summary>
-/// Reads a transactions CSV (through <see cref="CsvItemReader"/>) and a lines CSV
-/// (<c>transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]</c>) into net <see cref="Basket"/>s, as
-/// the nightly run reads them from storage: a cancelled purchase is no basket, a wholly refunded one keeps its lines
-/// with quantity 0 (bought and refunded), a partly refunded one keeps its lines with amounts scaled to what remains.
+/// Reads a transactions CSV and a lines CSV (<c>transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]</c>),
+/// both through <see cref="CsvItemReader"/>, into net <see cref="Basket"/>s as the nightly run reads them from storage:
+/// a cancelled purchase is no basket, a wholly refunded one has all its lines in <see cref="Basket.RefundedLines"/>,
+/// a partly refunded one keeps its lines with amounts scaled to what remains. For <c>crm evaluate --recommendations</c>,
+/// which needs no storage.
 /// </summary>
-/// <remarks>
-/// For <c>crm evaluate --recommendations</c>, which needs no storage. The line columns are read here until the
-/// lines import's own reader (<c>CsvItemReader.ReadLineItems</c>) lands; then this should read through it.
-/// </remarks>
 public sealed class BasketFileReader(CsvItemReader reader)
 {
-    private static readonly string[] LineColumns = ["transactionId", "customerId", "sku", "quantity", "unitPrice", "category", "unitCost"];
-
     public BasketFile Read(FileInfo transactions, FileInfo lines, CsvReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(transactions);
@@ -61,41 +55,16 @@ public sealed class BasketFileReader(CsvItemReader reader)
         int rows = 0, rejected = 0, orphans = 0;
         using (var text = CsvItemReader.OpenFile(lines.FullName))
         {
-            var header = text.ReadLine() ?? throw new CsvFormatException($"{lines.FullName} is empty; expected the header {string.Join(",", LineColumns)}.");
-            var delimiter = CsvLine.DetectDelimiter(header);
-            var names = CsvLine.SplitHeader(header, delimiter);
-            var columns = LineColumns.Select(column => names.FindIndex(name => string.Equals(name, column, StringComparison.OrdinalIgnoreCase))).ToArray();
-            if (columns.Take(5).Any(index => index < 0))
+            foreach (var item in CsvItemReader.ReadLineItems(text, options))
             {
-                throw new CsvFormatException(
-                    $"The header of {lines.FullName} lacks the column(s) {string.Join(", ", LineColumns.Take(5).Where((_, i) => columns[i] < 0))}; " +
-                    $"expected {string.Join(",", LineColumns.Take(5))}[,category,unitCost].");
-            }
-
-            var line = new CsvLine(delimiter);
-            var numbers = options?.DecimalComma == true ? new NumberFormatInfo { NumberDecimalSeparator = "," } : NumberFormatInfo.InvariantInfo;
-            while (text.ReadLine() is { } row)
-            {
-                if (row.Length == 0)
-                {
-                    continue;
-                }
-
                 rows++;
-                string Field(int column) => columns[column] < 0 ? "" : line[columns[column]].ToString();
-                if (!line.TrySplit(row)
-                    || Field(0) is not { Length: > 0 } transactionId
-                    || Field(1) is not { Length: > 0 } customerId
-                    || Field(2) is not { Length: > 0 } sku
-                    || !int.TryParse(Field(3), NumberStyles.Integer, CultureInfo.InvariantCulture, out var quantity)
-                    || !decimal.TryParse(Field(4), NumberStyles.Number, numbers, out var unitPrice))
+                if (item.Value is not { } row)
                 {
                     rejected++;
                     continue;
                 }
 
-                decimal? unitCost = decimal.TryParse(Field(6), NumberStyles.Number, numbers, out var cost) ? cost : null;
-                var key = (customerId, transactionId);
+                var key = (row.CustomerId, row.TransactionId);
                 if (!purchases.ContainsKey(key))
                 {
                     orphans++;
@@ -107,8 +76,8 @@ public sealed class BasketFileReader(CsvItemReader reader)
                     byTransaction[key] = list = [];
                 }
 
-                var category = Field(5);
-                list.Add(new BasketLine(sku, quantity, (double)(quantity * unitPrice), category.Length == 0 ? null : category, (double?)unitCost));
+                var line = row.Item;
+                list.Add(new BasketLine(line.Sku, line.Quantity, (double)(line.Quantity * line.Price), line.Category, (double?)line.UnitCost));
             }
         }
 
@@ -121,12 +90,12 @@ public sealed class BasketFileReader(CsvItemReader reader)
                 continue;
             }
 
-            // What is left after refunds, as a share of the purchase: 0 means every line was given back.
+            // What is left after refunds, as a share of the purchase: 0 means every line was given back, which
+            // the storage reader (BasketReader) marks the same way.
             var remaining = purchase.Amount <= 0 ? 1 : (double)Math.Max(0, (purchase.Amount - purchase.Refunded) / purchase.Amount);
-            var net = remaining == 0
-                ? basketLines.Select(l => l with { Quantity = 0, NetAmount = 0 }).ToList()
-                : basketLines.Select(l => l with { NetAmount = l.NetAmount * remaining }).ToList();
-            baskets.Add(new Basket(customerId, transactionId, purchase.At, net));
+            baskets.Add(remaining == 0
+                ? new Basket(customerId, transactionId, purchase.At, [], Amount: (double)purchase.Amount, RefundedLines: basketLines, WhollyRefunded: true)
+                : new Basket(customerId, transactionId, purchase.At, [.. basketLines.Select(l => l with { NetAmount = l.NetAmount * remaining })], Amount: (double)purchase.Amount));
         }
 
         baskets.Sort((x, y) => x.TimestampUtc != y.TimestampUtc ? x.TimestampUtc.CompareTo(y.TimestampUtc) : string.CompareOrdinal(x.TransactionId, y.TransactionId));

@@ -22,6 +22,20 @@ public sealed class RecommendationReader(CrmTables tables)
         return recommendations.HasValue ? recommendations.Value!.ToRecommendations() : new CustomerRecommendations(customerId, null, null, []);
     }
 
+    /// <summary>One stored customer's recommendations with at least one sku (the demo's example), or null when none are stored.</summary>
+    public async Task<CustomerRecommendations?> ExampleAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var row in tables.Recommendations.QueryAsync<RecommendationEntity>(maxPerPage: 100, cancellationToken: cancellationToken))
+        {
+            if (row.ToRecommendations() is { Items.Count: > 0 } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Writes <c>customerId,rank,sku,score</c>, one line per recommended sku, shard by shard; returns the customers written.</summary>
     public async Task<int> WriteCsvAsync(TextWriter writer, CancellationToken cancellationToken)
     {

@@ -7,8 +7,8 @@ public readonly record struct ItemHistory(string Sku, int Baskets, double Quanti
 
 /// <summary>
 /// One customer's net purchases per sku up to a cut-off, the recommender's view of a customer. Baskets are net, so a
-/// line whose quantity is 0 or less (bought and refunded) is not a purchase: a sku with only such lines is
-/// <see cref="RefundedOnly"/>, which is never recommended to this customer.
+/// refunded line (in <see cref="Basket.RefundedLines"/>, or a line whose net quantity is 0) is not a purchase: a sku
+/// with only such lines is <see cref="RefundedOnly"/>, which is never recommended to this customer.
 /// </summary>
 public sealed class CustomerItems
 {
@@ -44,6 +44,7 @@ public sealed class CustomerItems
         var refunded = new HashSet<string>(StringComparer.Ordinal);
         var count = 0;
         var last = default(DateTime);
+        var inBasket = new HashSet<string>(StringComparer.Ordinal);
         foreach (var basket in baskets)
         {
             if (basket.TimestampUtc > cutoffUtc)
@@ -51,7 +52,13 @@ public sealed class CustomerItems
                 continue;
             }
 
+            foreach (var line in basket.RefundedLines ?? [])
+            {
+                refunded.Add(line.Sku);
+            }
+
             var any = false;
+            inBasket.Clear();
             foreach (var line in basket.Lines)
             {
                 if (line.Quantity <= 0)
@@ -60,11 +67,13 @@ public sealed class CustomerItems
                     continue;
                 }
 
+                // A basket that lists a sku on two lines is still one basket with it (not a re-buy).
+                var first = inBasket.Add(line.Sku);
                 any = true;
                 bought[line.Sku] = bought.TryGetValue(line.Sku, out var item)
                     ? item with
                     {
-                        Baskets = item.Baskets + 1,
+                        Baskets = item.Baskets + (first ? 1 : 0),
                         Quantity = item.Quantity + line.Quantity,
                         FirstUtc = basket.TimestampUtc < item.FirstUtc ? basket.TimestampUtc : item.FirstUtc,
                         LastUtc = basket.TimestampUtc > item.LastUtc ? basket.TimestampUtc : item.LastUtc,

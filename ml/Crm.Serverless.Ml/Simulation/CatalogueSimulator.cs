@@ -149,7 +149,8 @@ public sealed class CatalogueSimulator
     public IReadOnlyList<Basket> Baskets(CustomerHistory history, int customerIndex)
     {
         ArgumentNullException.ThrowIfNull(history);
-        var random = new Random(HashCode.Combine(Seed, customerIndex));
+        // Not HashCode.Combine: it is randomised per process, and the same seed must give the same file anywhere.
+        var random = new Random(unchecked((Seed * 1_000_003) + customerIndex));
         var preference = Dirichlet(random, _options.Categories, _options.CategoryConcentration);
         var level = random.Next(_options.PriceLevels);
         var weights = _weightsByLevel[level];
