@@ -81,7 +81,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["EraseCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostTransactions", "ScoreShard"],
+            ["EraseCustomer", "ExportCustomer", "GetCustomer", "GetOpenApi", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostContacts", "PostInteractions", "PostTransactions", "ScoreShard"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
