@@ -391,6 +391,22 @@ public class InteractionTests(AzuriteFixture azurite, ITestOutputHelper output)
         Assert.Null(events[0].ResolvedUtc);
     }
 
+    [Fact]
+    public async Task StoreWithoutInteractions_GetsNoInteractionArtefact_AndNoReportSection()
+    {
+        await using var host = await StartAsync();
+        await SendPurchaseAsync(host, "p-1", Now.AddDays(-1), 5m);
+        var run = new Core.Scoring.RunRecord("run-1", DateOnly.FromDateTime(Now.UtcDateTime), "complete", CrmKeys.ShardCount, 1, Now, Now, [], null!, [], new Dictionary<string, double>());
+        var store = host.Get<Core.Scoring.InteractionActivityStore>();
+
+        await store.PublishAsync(run, CancellationToken.None);
+        var html = new System.Text.StringBuilder();
+        Crm.Serverless.Reporting.InteractionsSection.Render(html, await store.GetAsync(run.RunId, CancellationToken.None));
+
+        Assert.Null(await store.GetAsync(run.RunId, CancellationToken.None));
+        Assert.Equal(0, html.Length);
+    }
+
     private static async Task SendPurchaseAsync(TestHost host, string customerId, DateTimeOffset at, decimal amount)
     {
         var body = string.Create(CultureInfo.InvariantCulture, $$"""{"transactionId":"t-{{customerId}}","customerId":"{{customerId}}","timestamp":"{{at:yyyy-MM-ddTHH:mm:ssZ}}","amount":{{amount}},"currency":"USD"}""");
