@@ -64,7 +64,7 @@ public static partial class RunReportHtml
                 : discounts.DiscountedOrders == 0
                     ? "No order in the data carries a discount, so no segment's response can be told."
                     : Inv($"No segment has {DiscountResponsePartial.MinimumCustomers} customers or more with discounted orders: too few to tell.")))
-            .Append(E(Inv($" Deal seekers (at least {DiscountProfile.DealSeekerMinimumOrders} orders, {DiscountProfile.DealSeekerShare:0%} or more of them discounted): {discounts.DealSeekers.Count:N0} of {discounts.Customers:N0} customers.")))
+            .Append(E(Inv($" Deal seekers (at least {DiscountProfile.DealSeekerMinimumOrders} orders, {DiscountProfile.DealSeekerShare:0%} or more of them discounted): {discounts.DealSeekers:N0} of {discounts.Customers:N0} customers.")))
             .Append("</p>\n<table id=\"discount-table\">\n<thead><tr><th>segment</th><th class=\"n\">customers</th><th class=\"n\">orders discounted</th><th class=\"n\">customers who bought on discount</th><th class=\"n\">mean depth</th><th class=\"n\">orders from campaigns</th><th class=\"n\">deal seekers</th></tr></thead>\n<tbody>\n");
         foreach (var s in discounts.Segments.OrderByDescending(s => s.DiscountedOrderShare))
         {

@@ -1,11 +1,17 @@
 using System.Globalization;
 using Crm.Serverless.Core.Products;
 using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Discounts;
 
 namespace Crm.Serverless.Core.Export;
 
-/// <summary>CSV of the latest complete run's product facts, discount response by segment and deal seekers (its artefacts).</summary>
-public sealed class ProductCsvExporter(SegmentReader segments, ProductFactsService products)
+/// <summary>
+/// CSV of the latest complete run's product facts and discount response by segment (its artefacts), and of the deal
+/// seekers, read now from the stored purchases and the run's segments: artefacts keep no customer ids, so an erased
+/// customer is in no later export.
+/// </summary>
+public sealed class ProductCsvExporter(SegmentReader segments, ProductFactsService products, BasketReader baskets, CustomerReader customers)
 {
     public static readonly string[] ProductColumns =
     [
@@ -76,10 +82,18 @@ public sealed class ProductCsvExporter(SegmentReader segments, ProductFactsServi
         if (dealSeekerWriter is not null)
         {
             await dealSeekerWriter.WriteLineAsync(string.Join(',', DealSeekerColumns));
-            foreach (var d in response.DealSeekers)
+            for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
             {
-                await dealSeekerWriter.WriteLineAsync(Row(
-                    d.CustomerId, d.Segment, Number(d.Profile.Orders), Number(d.Profile.DiscountedOrders), Number(d.Profile.DiscountedShare), Number(d.Profile.AverageDepth), Number(d.Profile.CampaignOrders)));
+                var scores = await customers.ReadScoresAsync(CrmKeys.Partition(shard), cancellationToken);
+                foreach (var customer in await baskets.ReadShardAsync(shard, cancellationToken))
+                {
+                    var id = customer[0].CustomerId;
+                    if (DiscountProfile.Of(customer) is { DealSeeker: true } d)
+                    {
+                        await dealSeekerWriter.WriteLineAsync(Row(
+                            id, scores.TryGetValue(id, out var score) ? score.Segment : ProductFactsService.Unscored, Number(d.Orders), Number(d.DiscountedOrders), Number(d.DiscountedShare), Number(d.AverageDepth), Number(d.CampaignOrders)));
+                    }
+                }
             }
         }
 

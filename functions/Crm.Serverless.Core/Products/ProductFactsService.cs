@@ -72,7 +72,7 @@ public sealed class ProductFactsService(BasketReader baskets, CrmTables tables, 
             var known = customer.Where(b => b.TimestampUtc < end).ToList();
             if (known.Count > 0)
             {
-                discounts.Add(known[0].CustomerId, segments.GetValueOrDefault(known[0].CustomerId) ?? Unscored, DiscountProfile.Of(known));
+                discounts.Add(segments.GetValueOrDefault(known[0].CustomerId) ?? Unscored, DiscountProfile.Of(known));
             }
         }
 

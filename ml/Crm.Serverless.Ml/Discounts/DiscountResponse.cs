@@ -17,17 +17,15 @@ public sealed record SegmentDiscountResponse(
     double? AverageDepth,
     int DealSeekers);
 
-/// <summary>A customer who mostly buys on discount (<see cref="DiscountProfile.DealSeeker"/>), with their segment.</summary>
-public sealed record DealSeeker(string CustomerId, string Segment, DiscountProfile Profile);
-
 /// <summary>
-/// A run's discount response: every segment's, the deal seekers, and the answer to "which segment responds most":
+/// A run's discount response: every segment's, how many deal seekers, and the answer to "which segment responds most":
 /// the segment with the highest discounted-order share among those with at least
-/// <see cref="DiscountResponsePartial.MinimumCustomers"/> customers (none when no segment has that many).
+/// <see cref="DiscountResponsePartial.MinimumCustomers"/> customers (none when no segment has that many). It holds
+/// counts only, no customer ids: a run artefact outlives an erasure, so who the deal seekers are is read at export time.
 /// </summary>
 public sealed record DiscountResponse(
     IReadOnlyList<SegmentDiscountResponse> Segments,
     string? MostResponsive,
     int Customers,
     int DiscountedOrders,
-    IReadOnlyList<DealSeeker> DealSeekers);
+    int DealSeekers);

@@ -10,9 +10,8 @@ public sealed class DiscountResponsePartial
     public const int MinimumCustomers = 20;
 
     private readonly SortedDictionary<string, Totals> _segments = new(StringComparer.Ordinal);
-    private readonly List<DealSeeker> _dealSeekers = [];
 
-    public void Add(string customerId, string segment, DiscountProfile profile)
+    public void Add(string segment, DiscountProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var totals = Of(segment);
@@ -22,11 +21,7 @@ public sealed class DiscountResponsePartial
         totals.Campaign += profile.CampaignOrders;
         totals.BoughtOnDiscount += profile.DiscountedOrders > 0 ? 1 : 0;
         totals.DepthSum += (profile.AverageDepth ?? 0) * profile.DiscountedOrders;
-        if (profile.DealSeeker)
-        {
-            totals.DealSeekers++;
-            _dealSeekers.Add(new DealSeeker(customerId, segment, profile));
-        }
+        totals.DealSeekers += profile.DealSeeker ? 1 : 0;
     }
 
     public void Merge(DiscountResponsePartial other)
@@ -43,8 +38,6 @@ public sealed class DiscountResponsePartial
             totals.DepthSum += theirs.DepthSum;
             totals.DealSeekers += theirs.DealSeekers;
         }
-
-        _dealSeekers.AddRange(other._dealSeekers);
     }
 
     public DiscountResponse ToResponse()
@@ -73,7 +66,7 @@ public sealed class DiscountResponsePartial
             most,
             segments.Sum(s => s.Customers),
             _segments.Values.Sum(t => t.Discounted),
-            [.. _dealSeekers.OrderBy(d => d.CustomerId, StringComparer.Ordinal)]);
+            segments.Sum(s => s.DealSeekers));
     }
 
     private Totals Of(string segment)
