@@ -38,6 +38,7 @@ public static class CrmCommandLine
             ExportCommand.Create(),
             TrainCommand.CreateTrain(),
             TrainCommand.CreateScore(),
+            RunsCommand.Create(),
             ModelsCommand.Create(),
             ClvCommand.Create(),
             GenerateCommand.Create(),

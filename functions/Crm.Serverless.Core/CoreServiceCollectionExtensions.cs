@@ -54,9 +54,14 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ModelTrainingService>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunLease>();
-        services.AddSingleton<ScoringRunService>();
         services.AddSingleton<ShardScoreWriter>();
-        services.AddSingleton<NightlyJob>();
+        services.AddSingleton<Nightly.NightlyArtefacts>();
+        services.AddSingleton<Nightly.NightProgress>();
+        services.AddSingleton<Nightly.SummariseShard>();
+        services.AddSingleton<Nightly.FitModels>();
+        services.AddSingleton<Nightly.ScoreShard>();
+        services.AddSingleton<Nightly.CompleteRun>();
+        services.AddSingleton<Nightly.NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
         services.AddSingleton<Reporting.RunReportBuilder>();

@@ -1,42 +1,49 @@
 using Crm.Serverless.Core.Domain;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
-using Crm.Serverless.Ml.Clv;
-using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 
 namespace Crm.Serverless.Core.Reporting;
 
+/// <summary>What a run's report is rendered from, stored by the night's last stage (<c>{runId}/nightly/report-inputs.json</c>).</summary>
+public sealed record ReportInputs(
+    TrackingSeries? Tracking,
+    string? TrackingNote,
+    IReadOnlyList<ModelCheck> Checks,
+    IReadOnlyList<string> MissingModels,
+    ClvDistribution Clv,
+    DataQuality Quality);
+
 /// <summary>
-/// Builds a run's report from storage: the run record, every history, the promoted models re-scored on their holdout,
-/// the registry's versions, the run's own CLV values (its shard hand-offs) and data-quality counts. Rendering is
-/// <see cref="RunReportHtml"/>'s job; this class only gathers and computes.
+/// Builds a run's report from the run's artefacts, never from raw history: the night's stages leave the tracking
+/// series, the holdout checks of the promoted models (on the training sample), the CLV values and the data-quality
+/// tallies as <see cref="ReportInputs"/>; this adds the registry's versions. Rendering is <see cref="RunReportHtml"/>'s
+/// job; this class gathers, and computes the parts (<see cref="Distribution"/>, <see cref="Quality"/>) from per-shard pieces.
 /// </summary>
 public sealed class RunReportBuilder(
-    HistoryReader histories,
-    CustomerReader customers,
     RejectedItemStore rejected,
     ModelRegistry registry,
-    ClvService clv,
-    SegmentReader scores,
-    CrmTables tables,
+    Nightly.NightlyArtefacts artefacts,
     TimeProvider clock,
     ILogger<RunReportBuilder> logger)
 {
-    /// <summary>The tracking plot holds back this many weeks before the as-of (fewer when the data is short).</summary>
-    public const int HoldoutWeeks = 26;
-
     public async Task<RunReport> BuildAsync(RunRecord run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         var stopwatch = Stopwatch.StartNew();
-        var all = await histories.ReadAllAsync(cancellationToken);
-        var (tracking, trackingNote) = Track(all, run.AsOf);
+        var inputs = await artefacts.ReadIfExistsAsync<ReportInputs>(Nightly.NightlyArtefacts.ReportInputs(run.RunId), cancellationToken)
+            ?? throw new InvalidOperationException($"Run {run.RunId} has no report inputs: it has not reached its last stage (crm runs resume {run.RunId}).");
+        var versions = await registry.ListAsync(null, cancellationToken);
+        logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
+        return new RunReport(run, clock.GetUtcNow(), inputs.Tracking, inputs.TrackingNote, inputs.Checks, inputs.MissingModels, versions, inputs.Clv, inputs.Quality);
+    }
 
-        var table = PurchaseTable.From(all);
+    /// <summary>The promoted models re-scored on their holdout cut-offs in <paramref name="table"/> (the night's training sample).</summary>
+    public async Task<(List<ModelCheck> Checks, List<string> Missing)> CheckPromotedAsync(PurchaseTable table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
         var checks = new List<ModelCheck>();
         var missing = new List<string>();
         foreach (var target in Enum.GetValues<PropensityTarget>())
@@ -58,33 +65,7 @@ public sealed class RunReportBuilder(
             }
         }
 
-        var versions = await registry.ListAsync(null, cancellationToken);
-        var distribution = Distribution(await ReadClvAsync(run, cancellationToken));
-        var quality = await QualityAsync(all, run.AsOf, cancellationToken);
-        logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
-        return new RunReport(run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality);
-    }
-
-    /// <summary>Refits BG/NBD on a calibration period ending <see cref="HoldoutWeeks"/> before the as-of, so the weeks after it are a true holdout.</summary>
-    private (TrackingSeries? Series, string? Note) Track(IReadOnlyList<CustomerHistory> all, DateOnly asOf)
-    {
-        var firstDay = DateOnly.FromDateTime(all.Min(h => h.Purchases[0].TimestampUtc));
-        var spanWeeks = (asOf.DayNumber - firstDay.DayNumber) / 7;
-        var holdoutWeeks = Math.Min(HoldoutWeeks, spanWeeks / 2);
-        if (holdoutWeeks < 1)
-        {
-            return (null, $"The data spans {spanWeeks} weeks: too short to hold any back.");
-        }
-
-        var calibrationEnd = asOf.AddDays(-7 * holdoutWeeks);
-        var summaries = clv.Summarise(all, calibrationEnd.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        if (summaries.RepeatCustomers < ScoringRunService.MinimumRepeatCustomers)
-        {
-            return (null, $"Only {summaries.RepeatCustomers} customers bought again by {calibrationEnd:yyyy-MM-dd}; too few to fit a calibration model.");
-        }
-
-        var model = clv.Fit(summaries);
-        return (TrackingCurve.Compute(all, model.Purchases.Model, model.TimeUnit, calibrationEnd, asOf), null);
+        return (checks, missing);
     }
 
     /// <summary>
@@ -154,34 +135,8 @@ public sealed class RunReportBuilder(
         throw new InvalidOperationException($"The model's baseline uses '{featureName}', which is not a feature of this build.");
     }
 
-    /// <summary>
-    /// The run's own CLV values from the Scores table (rows carry their run id). The shard hand-offs are deleted once
-    /// written, so that an erasure reaches every copy; a rebuilt report of an older run counts only the customers
-    /// no later run has rescored.
-    /// </summary>
-    private async Task<double[]> ReadClvAsync(RunRecord run, CancellationToken cancellationToken)
-    {
-        var values = new List<double>(run.Customers);
-        if (!run.Published)
-        {
-            // A backfill that does not publish has no Scores rows; its hand-offs are kept until this report is stored.
-            for (var shard = 0; shard < run.Shards; shard++)
-            {
-                values.AddRange((await ScoringRunService.ReadShardAsync(tables, run.RunId, shard, cancellationToken)).Select(s => s.Clv));
-            }
-
-            return [.. values];
-        }
-
-        await foreach (var score in scores.StreamAsync(run, null, cancellationToken))
-        {
-            values.Add(score.Clv);
-        }
-
-        return [.. values];
-    }
-
-    private static ClvDistribution Distribution(double[] values)
+    /// <summary>Quantiles and a histogram of every customer's CLV (sorted in place).</summary>
+    public static ClvDistribution Distribution(double[] values)
     {
         const int Bins = 40;
         Array.Sort(values);
@@ -212,8 +167,10 @@ public sealed class RunReportBuilder(
 
     private static double Quantile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private async Task<DataQuality> QualityAsync(IReadOnlyList<CustomerHistory> all, DateOnly asOf, CancellationToken cancellationToken)
+    /// <summary>The data-quality counts from every shard's tallies, with the rejected items counted by reason.</summary>
+    public async Task<DataQuality> QualityAsync(IReadOnlyList<Nightly.QualityTallies> shards, DateTime futureAfterUtc, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(shards);
         var rejections = new Dictionary<(string Kind, string Status, string Field, string Message), int>();
         await foreach (var row in rejected.ListAsync(cancellationToken))
         {
@@ -223,82 +180,21 @@ public sealed class RunReportBuilder(
             }
         }
 
-        var scan = new ConcurrentBag<CustomerCounts>();
-        await Parallel.ForEachAsync(
-            CrmKeys.AllPartitions(),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (partition, ct) =>
-            {
-                var counts = new CustomerCounts();
-                await foreach (var customer in customers.ScanPartitionAsync(partition, ct))
-                {
-                    counts.Add(customer);
-                }
-
-                scan.Add(counts);
-            });
-
-        // Only the normalised form is compared and only group sizes leave this method: no address is ever reported.
-        var emails = scan.SelectMany(c => c.Emails).GroupBy(e => e, StringComparer.Ordinal).Select(g => g.Count()).Where(n => n > 1).ToList();
-        var futureAfter = ScoringRunService.AsOfEnd(asOf);
+        var emails = shards.SelectMany(c => c.EmailHashes).GroupBy(e => e).Select(g => g.Count()).Where(n => n > 1).ToList();
         return new DataQuality(
-            scan.Sum(c => c.Customers),
-            scan.Sum(c => c.Transactions),
-            scan.Sum(c => c.Contacts),
+            shards.Sum(c => c.Customers),
+            shards.Sum(c => c.Transactions),
+            shards.Sum(c => c.Contacts),
             [.. rejections.Select(r => new RejectionCount(r.Key.Kind, r.Key.Status, r.Key.Field, r.Key.Message, r.Value)).OrderByDescending(r => r.Count).ThenBy(r => r.Field, StringComparer.Ordinal)],
-            scan.Sum(c => c.WithoutContact),
-            scan.Sum(c => c.TransactionsWithoutContact),
-            scan.Sum(c => c.ContactsWithoutPurchases),
+            shards.Sum(c => c.WithoutContact),
+            shards.Sum(c => c.TransactionsWithoutContact),
+            shards.Sum(c => c.ContactsWithoutPurchases),
             emails.Count,
             emails.Sum(),
-            all.Sum(h => h.Purchases.Count(p => p.Amount <= 0)),
-            all.Sum(h => h.Purchases.Count(p => p.TimestampUtc > futureAfter)),
-            futureAfter,
-            Money.FromScaled(scan.Sum(c => c.GrossScaled)),
-            Money.FromScaled(scan.Sum(c => c.RefundedScaled)));
-    }
-
-    /// <summary>One partition's tallies; kept per partition so the parallel scan shares nothing mutable.</summary>
-    private sealed class CustomerCounts
-    {
-        public long Customers { get; private set; }
-
-        public long Transactions { get; private set; }
-
-        public long Contacts { get; private set; }
-
-        public int WithoutContact { get; private set; }
-
-        public long TransactionsWithoutContact { get; private set; }
-
-        public int ContactsWithoutPurchases { get; private set; }
-
-        public List<string> Emails { get; } = [];
-
-        public long GrossScaled { get; private set; }
-
-        public long RefundedScaled { get; private set; }
-
-        public void Add(CustomerEntity customer)
-        {
-            Customers++;
-            GrossScaled += customer.GrossAmountScaled;
-            RefundedScaled += customer.RefundedAmountScaled;
-            Transactions += customer.PurchaseCount;
-            if (customer.HasContact)
-            {
-                Contacts++;
-                ContactsWithoutPurchases += customer.PurchaseCount == 0 ? 1 : 0;
-                if (customer.Email is { Length: > 0 } email)
-                {
-                    Emails.Add(email.Trim().ToLowerInvariant());
-                }
-            }
-            else if (customer.PurchaseCount > 0)
-            {
-                WithoutContact++;
-                TransactionsWithoutContact += customer.PurchaseCount;
-            }
-        }
+            shards.Sum(c => c.NonPositivePurchases),
+            shards.Sum(c => c.FuturePurchases),
+            futureAfterUtc,
+            Money.FromScaled(shards.Sum(c => c.GrossScaled)),
+            Money.FromScaled(shards.Sum(c => c.RefundedScaled)));
     }
 }

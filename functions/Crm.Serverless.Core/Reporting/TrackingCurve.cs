@@ -14,27 +14,27 @@ public static class TrackingCurve
     public static TrackingSeries Compute(IReadOnlyList<CustomerHistory> histories, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
     {
         ArgumentNullException.ThrowIfNull(histories);
-        ArgumentNullException.ThrowIfNull(model);
+        return Compute([Count(histories, calibrationEnd, end)], model, unit, calibrationEnd, end);
+    }
+
+    /// <summary>
+    /// One shard's part of the plot: first-purchase-day cohorts, repeat purchase days by day, and the shard's
+    /// calibration summaries (what the tracking model is fitted on). Parts add up across shards.
+    /// </summary>
+    public static TrackingPartial Partial(IReadOnlyList<CustomerHistory> histories, DateOnly calibrationEnd, DateOnly end, ClvService clv)
+    {
+        ArgumentNullException.ThrowIfNull(clv);
+        var counts = Count(histories, calibrationEnd, end);
+        var calibration = clv.Summarise(histories, calibrationEnd.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        return counts with { Calibration = Nightly.SummaryColumns.Of(calibration) };
+    }
+
+    private static TrackingPartial Count(IReadOnlyList<CustomerHistory> histories, DateOnly calibrationEnd, DateOnly end)
+    {
+        ArgumentNullException.ThrowIfNull(histories);
         var calibrationDay = calibrationEnd.DayNumber;
         var firstDays = new Dictionary<int, int>();
-        var start = int.MaxValue;
-        foreach (var history in histories)
-        {
-            var first = DayOf(history.Purchases[0].TimestampUtc);
-            if (first <= calibrationDay)
-            {
-                start = Math.Min(start, first);
-            }
-        }
-
-        if (start == int.MaxValue)
-        {
-            throw new ArgumentException("No customer made a first purchase by the calibration end.", nameof(histories));
-        }
-
-        var weeks = ((end.DayNumber - start) / 7) + 1;
-        var actual = new double[weeks];
-        var customers = 0;
+        var repeats = new Dictionary<int, int>();
         foreach (var history in histories)
         {
             var first = DayOf(history.Purchases[0].TimestampUtc);
@@ -43,7 +43,6 @@ public static class TrackingCurve
                 continue;
             }
 
-            customers++;
             firstDays[first] = firstDays.GetValueOrDefault(first) + 1;
 
             // Repeat transactions are purchase days after the first, as in the calibration summaries.
@@ -53,17 +52,54 @@ public static class TrackingCurve
                 var day = DayOf(purchase.TimestampUtc);
                 if (day != previous && day <= end.DayNumber)
                 {
-                    actual[(day - start) / 7]++;
+                    repeats[day] = repeats.GetValueOrDefault(day) + 1;
                 }
 
                 previous = day;
             }
         }
 
+        return new TrackingPartial(firstDays, repeats, null);
+    }
+
+    /// <param name="partials">Every shard's part (<see cref="Partial"/>).</param>
+    /// <param name="model">A BG/NBD fit on the calibration period ending on <paramref name="calibrationEnd"/>.</param>
+    public static TrackingSeries Compute(IReadOnlyList<TrackingPartial> partials, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
+    {
+        ArgumentNullException.ThrowIfNull(partials);
+        ArgumentNullException.ThrowIfNull(model);
+        var firstDays = new Dictionary<int, int>();
+        var repeats = new Dictionary<int, int>();
+        foreach (var partial in partials)
+        {
+            foreach (var (day, count) in partial.FirstDays)
+            {
+                firstDays[day] = firstDays.GetValueOrDefault(day) + count;
+            }
+
+            foreach (var (day, count) in partial.RepeatsByDay)
+            {
+                repeats[day] = repeats.GetValueOrDefault(day) + count;
+            }
+        }
+
+        if (firstDays.Count == 0)
+        {
+            throw new ArgumentException("No customer made a first purchase by the calibration end.", nameof(partials));
+        }
+
+        var start = firstDays.Keys.Min();
+        var weeks = ((end.DayNumber - start) / 7) + 1;
+        var actual = new double[weeks];
+        foreach (var (day, count) in repeats)
+        {
+            actual[(day - start) / 7] += count;
+        }
+
         // Cumulative expectation at the last day of each week (the as-of day for a last, partial week), summed over first-purchase-day cohorts; the weekly
         // figure is the difference of consecutive cumulative values.
         var daysPerUnit = unit.Days();
-        var cohorts = firstDays.ToArray();
+        var cohorts = firstDays.OrderBy(c => c.Key).ToArray();
         var cumulative = new double[weeks];
         Parallel.For(0, weeks, week =>
         {
@@ -86,8 +122,11 @@ public static class TrackingCurve
             expected[week] = cumulative[week] - (week == 0 ? 0 : cumulative[week - 1]);
         }
 
-        return new TrackingSeries(DateOnly.FromDayNumber(start), calibrationEnd, end, model.Parameters, customers, actual, expected);
+        return new TrackingSeries(DateOnly.FromDayNumber(start), calibrationEnd, end, model.Parameters, firstDays.Values.Sum(), actual, expected);
     }
 
     private static int DayOf(DateTime utc) => DateOnly.FromDateTime(utc).DayNumber;
 }
+
+/// <summary>A shard's part of the tracking plot: customers by first purchase day, repeat purchase days by day, calibration summaries.</summary>
+public sealed record TrackingPartial(Dictionary<int, int> FirstDays, Dictionary<int, int> RepeatsByDay, Nightly.SummaryColumns? Calibration);

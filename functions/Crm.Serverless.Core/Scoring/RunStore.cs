@@ -63,6 +63,23 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         return best is { } found ? await GetAsync(found.RunId, cancellationToken) : null;
     }
 
+    /// <summary>The newest runs first (row keys are inverted creation ticks), at most <paramref name="max"/>.</summary>
+    public async Task<List<RunRecord>> ListAsync(int max, CancellationToken cancellationToken)
+    {
+        var list = new List<RunRecord>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition}");
+        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            list.Add(FromEntity(row));
+            if (list.Count == max)
+            {
+                break;
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>Marks every complete run as of a later day than <paramref name="run"/> superseded: its Scores rows are gone.</summary>
     public async Task SupersedeLaterAsync(RunRecord run, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
@@ -9,19 +10,36 @@ namespace Crm.Serverless.Core.Storage;
 /// </summary>
 public sealed class StorageRequestCounter : HttpPipelinePolicy
 {
+    private readonly ConcurrentDictionary<string, long> _byResource = new(StringComparer.OrdinalIgnoreCase);
     private long _count;
 
     public long Count => Interlocked.Read(ref _count);
 
+    /// <summary>
+    /// Requests whose path names <paramref name="resource"/> (a table, queue or container name) as a segment, so a
+    /// test can show that a stage never touched, say, the Customers table. Entity-group batches go to <c>$batch</c>.
+    /// </summary>
+    public long RequestsTo(string resource) => _byResource.GetValueOrDefault(resource);
+
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Interlocked.Increment(ref _count);
+        Tally(message);
         ProcessNext(message, pipeline);
     }
 
     public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Interlocked.Increment(ref _count);
+        Tally(message);
         return ProcessNextAsync(message, pipeline);
+    }
+
+    private void Tally(HttpMessage message)
+    {
+        Interlocked.Increment(ref _count);
+        foreach (var segment in message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Take(2))
+        {
+            var name = segment.Split('(')[0];
+            _byResource.AddOrUpdate(name, 1, (_, n) => n + 1);
+        }
     }
 }
