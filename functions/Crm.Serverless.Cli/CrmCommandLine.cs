@@ -109,6 +109,12 @@ public static class CrmCommandLine
             await Console.Error.WriteLineAsync(exception.Message);
             return UserError;
         }
+        catch (Core.Nightly.NightStalledException exception)
+        {
+            // Recorded per shard: the message says how to finish the run.
+            await Console.Error.WriteLineAsync(exception.Message);
+            return UserError;
+        }
         catch (OptionsValidationException exception)
         {
             await Console.Error.WriteLineAsync("The configuration is invalid: " + string.Join(" ", exception.Failures));

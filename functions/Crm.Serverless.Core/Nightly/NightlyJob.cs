@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Azure;
@@ -9,6 +10,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Crm.Serverless.Core.Nightly;
+
+/// <summary>A stage invocation failed: the run is stalled where it stopped and can be resumed.</summary>
+public sealed class NightStalledException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>One stage invocation to run, as queued on the score queue: stage, and the shard (0 for a once-stage).</summary>
 public sealed record StageMessage(string RunId, NightStage Stage, int Shard);
@@ -107,15 +111,33 @@ public sealed class NightlyJob(
         var before = requests.Count;
         var stopwatch = Stopwatch.StartNew();
         long read = 0, written = 0;
+        var failed = new ConcurrentDictionary<int, Exception>();
+
+        // A failing shard does not stop the others: they finish and are recorded, so a resume runs only what failed.
         await Parallel.ForEachAsync(
             missing,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
             async (shard, ct) =>
             {
-                var (r, w) = await InvokeAsync(plan, stage, shard, ct);
-                Interlocked.Add(ref read, r);
-                Interlocked.Add(ref written, w);
+                try
+                {
+                    var (r, w) = await InvokeAsync(plan, stage, shard, ct);
+                    Interlocked.Add(ref read, r);
+                    Interlocked.Add(ref written, w);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    failed[shard] = exception;
+                }
             });
+        if (!failed.IsEmpty)
+        {
+            logger.LogError(failed.Values.First(), "Run {RunId} stalled in stage {Stage}: {Failed} invocations failed", plan.RunId, stage, failed.Count);
+            throw new NightStalledException(
+                $"Run {plan.RunId} stalled in stage {(int)stage} ({stage}): shards {string.Join(", ", failed.Keys.Order())} failed ({failed.Values.First().Message}). Fix the cause, then `crm runs resume {plan.RunId}`.",
+                failed.Values.First());
+        }
+
         return new StageFigures(stage, missing.Count, stopwatch.Elapsed.TotalSeconds, requests.Count - before, read, written);
     }
 
