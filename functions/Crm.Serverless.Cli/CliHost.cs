@@ -1,7 +1,8 @@
 using Crm.Serverless.Cli.Stores;
 using Crm.Serverless.Core;
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 using Crm.Serverless.Ml;
+using Crm.Serverless.Reporting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -51,6 +52,7 @@ internal static class CliHost
         // A host that fails to start logs the whole exception; the command line says what to do instead.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.AddCrmCore();
+        builder.AddCrmReporting();
         builder.AddCrmMl();
         configure?.Invoke(builder);
         return builder.Build();

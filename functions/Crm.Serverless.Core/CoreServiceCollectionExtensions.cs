@@ -64,8 +64,6 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Nightly.NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
-        services.AddSingleton<Reporting.RunReportBuilder>();
-        services.AddSingleton<Reporting.RunReportStore>();
         return builder;
     }
 }

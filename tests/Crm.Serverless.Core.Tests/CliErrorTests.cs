@@ -1,4 +1,4 @@
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests;

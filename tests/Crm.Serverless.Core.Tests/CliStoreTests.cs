@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests;

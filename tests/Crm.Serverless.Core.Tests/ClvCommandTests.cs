@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Crm.Serverless.Cli;
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests;

@@ -1,4 +1,4 @@
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 
 namespace Crm.Serverless.Core.Tests;
 

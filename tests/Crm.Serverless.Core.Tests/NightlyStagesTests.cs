@@ -1,6 +1,5 @@
-using Azure.Data.Tables;
 using Crm.Serverless.Core.Nightly;
-using Crm.Serverless.Core.Reporting;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Ml.Clv;

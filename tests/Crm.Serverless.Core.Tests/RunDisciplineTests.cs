@@ -1,9 +1,9 @@
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Privacy;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests;

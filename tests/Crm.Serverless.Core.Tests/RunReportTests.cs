@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Ml.Propensity;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests;

@@ -1,11 +1,11 @@
 using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Ingestion;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests;

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Core.Tests;

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Crm.Serverless.Core.Ingestion;
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 
 namespace Crm.Serverless.Functions.Tests;
 

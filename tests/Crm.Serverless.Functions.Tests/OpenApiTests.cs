@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
-using Crm.Serverless.Core.Local;
 using Crm.Serverless.Functions.Http;
+using Crm.Serverless.Local;
 using YamlDotNet.RepresentationModel;
 
 namespace Crm.Serverless.Functions.Tests;

@@ -1,7 +1,7 @@
 using Crm.Serverless.Core.Nightly;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Functions.Http;
+using Crm.Serverless.Reporting;
 using Crm.Serverless.Testing;
 
 namespace Crm.Serverless.Functions.Tests;

@@ -1,7 +1,8 @@
 using Crm.Serverless.Core;
-using Crm.Serverless.Core.Local;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Local;
 using Crm.Serverless.Ml;
+using Crm.Serverless.Reporting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,6 +33,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(values);
         builder.AddCrmCore();
+        builder.AddCrmReporting();
         builder.AddCrmMl();
         configure?.Invoke(builder);
         var host = builder.Build();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Crm.Serverless.Core.Local;
+using Crm.Serverless.Local;
 using Xunit;
 
 namespace Crm.Serverless.Testing;

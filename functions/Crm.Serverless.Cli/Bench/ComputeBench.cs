@@ -117,7 +117,7 @@ internal static class ComputeBench
         var bench = new ScoringSource(ModelRegistry.TargetName(PropensityTarget.Churn), "bench", "bench");
         var fit = new NightFit(
             ClvFit.Of(model), cutoff?.Parameters, cuts,
-            [bench, bench with { Target = ModelRegistry.TargetName(PropensityTarget.Purchase) }], null, null, [], []);
+            [bench, bench with { Target = ModelRegistry.TargetName(PropensityTarget.Purchase) }], null, null);
         steps["stage2"] = step.Elapsed.TotalSeconds;
         peaks["stage2"] = Machine.PeakWorkingSetBytes();
         step.Restart();

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Crm.Serverless.Core.Import;
-using Crm.Serverless.Core.Local;
 using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Local;
 using Microsoft.Extensions.Hosting;
 
 namespace Crm.Serverless.Cli.Commands;

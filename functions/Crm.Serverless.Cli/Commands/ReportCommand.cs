@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Crm.Serverless.Core.Reporting;
+using Crm.Serverless.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Serverless.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Crm.Serverless.Cli.Serve;
-using Crm.Serverless.Core.Local;
 using Crm.Serverless.Functions.Http;
+using Crm.Serverless.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Hosting;

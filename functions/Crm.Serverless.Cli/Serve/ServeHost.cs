@@ -1,9 +1,10 @@
 using System.Net;
 using Crm.Serverless.Core;
-using Crm.Serverless.Core.Local;
 using Crm.Serverless.Functions;
 using Crm.Serverless.Functions.Http;
+using Crm.Serverless.Local;
 using Crm.Serverless.Ml;
+using Crm.Serverless.Reporting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -57,6 +58,7 @@ internal static class ServeHost
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton(new ServeKeys(settings.FunctionKey, settings.AdminKey));
         builder.AddCrmCore();
+        builder.AddCrmReporting();
         builder.AddCrmMl();
         builder.AddCrmFunctions();
         configure?.Invoke(builder);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Propensity;
@@ -49,9 +48,7 @@ public sealed record NightFit(
     SegmentCuts Cuts,
     IReadOnlyList<ScoringSource> Scorers,
     DateOnly? TrackingCalibrationEnd,
-    string? TrackingNote,
-    IReadOnlyList<ModelCheck> Checks,
-    IReadOnlyList<string> MissingModels)
+    string? TrackingNote)
 {
     public ScoringSource Scorer(PropensityTarget target) => Scorers.Single(s => s.Target == ModelRegistry.TargetName(target));
 }
@@ -65,7 +62,6 @@ public sealed class FitModels(
     ModelTrainingService training,
     ModelRegistry registry,
     ClvService clv,
-    RunReportBuilder reports,
     RunStore runs,
     NightlyArtefacts artefacts)
 {
@@ -109,11 +105,10 @@ public sealed class FitModels(
             scorers.Add(await ModelInUseAsync(target, trained, plan.AsOf, cancellationToken));
         }
 
-        var (checks, missing) = await reports.CheckPromotedAsync(sample, cancellationToken);
         steps["fit.trainAndGate"] = stopwatch.Elapsed.TotalSeconds;
 
         var (trackingEnd, trackingNote) = TrackingCalibration(shards, plan.AsOf);
-        var fit = new NightFit(ClvFit.Of(model), cutoff?.Parameters, cuts, scorers, trackingEnd, trackingNote, checks, missing);
+        var fit = new NightFit(ClvFit.Of(model), cutoff?.Parameters, cuts, scorers, trackingEnd, trackingNote);
         await artefacts.WriteAsync(NightlyArtefacts.Fit(plan.RunId), fit, cancellationToken);
 
         var run = await runs.GetAsync(plan.RunId, cancellationToken)

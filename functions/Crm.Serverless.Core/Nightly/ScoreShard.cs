@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Crm.Serverless.Core.Domain;
-using Crm.Serverless.Core.Reporting;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Data;
@@ -44,7 +43,7 @@ public sealed class ScoreShard(
             ?? throw new InvalidOperationException($"Run {plan.RunId} has no run record.");
         var written = await writer.WriteAsync(run, shard, scores, cancellationToken);
         var tracking = fit.TrackingCalibrationEnd is { } calibrationEnd
-            ? TrackingCurve.Partial(histories, calibrationEnd, plan.AsOf, clv)
+            ? TrackingPartial.Of(histories, calibrationEnd, plan.AsOf, clv)
             : null;
         var scored = new ScoredShard(shard, scores.Length, written, Totals(scores), [.. scores.Select(s => s.Clv)], tracking);
         await artefacts.WriteAsync(NightlyArtefacts.Scored(plan.RunId, shard), scored, cancellationToken);

@@ -1,4 +1,4 @@
-using Crm.Serverless.Core.Reporting;
+using Crm.Serverless.Reporting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

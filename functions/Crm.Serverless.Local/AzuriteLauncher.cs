@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace Crm.Serverless.Core.Local;
+namespace Crm.Serverless.Local;
 
 /// <summary>
 /// Starts Azurite, the storage emulator, from the repository's own package.json for local runs and tests:

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Crm.Serverless.Core.Scoring;
 using ScottPlot;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// One chart of the report: an inline SVG and the numbers it plots (written beside it as a data attribute, so a reader

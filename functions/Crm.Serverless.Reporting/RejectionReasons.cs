@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// Turns a rejected row into reasons that are safe to print: the field path without item indices or attribute keys

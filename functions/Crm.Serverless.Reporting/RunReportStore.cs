@@ -4,14 +4,14 @@ using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// Run reports as blobs beside the run's hand-offs: <c>{runId}/report.html</c> in the runs container. A report is
 /// rendered once, when its run completes, because building it reads every stored row and re-scores the holdouts;
 /// serving it is then one blob read, and what a marketer opens on Monday is what was checked on Sunday.
 /// </summary>
-public sealed class RunReportStore(RunReportBuilder builder, RunStore runs, CrmTables tables, ILogger<RunReportStore> logger)
+public sealed class RunReportStore(RunReportBuilder builder, RunStore runs, CrmTables tables, ILogger<RunReportStore> logger) : IRunReportPublisher
 {
     public const string ContentType = "text/html; charset=utf-8";
 
@@ -29,6 +29,8 @@ public sealed class RunReportStore(RunReportBuilder builder, RunStore runs, CrmT
         logger.LogInformation("Report for run {RunId} as of {AsOf} published ({Characters} characters)", run.RunId, run.AsOf, html.Length);
         return html;
     }
+
+    Task IRunReportPublisher.PublishAsync(RunRecord run, CancellationToken cancellationToken) => PublishAsync(run, cancellationToken);
 
     /// <summary>Publishes the report unless it is already stored: safe to call again after a failure or a redelivery.</summary>
     public async Task EnsurePublishedAsync(RunRecord run, CancellationToken cancellationToken)

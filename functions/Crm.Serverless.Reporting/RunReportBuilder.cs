@@ -1,13 +1,15 @@
-using Crm.Serverless.Core.Domain;
 using System.Diagnostics;
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
-/// <summary>What a run's report is rendered from, stored by the night's last stage (<c>{runId}/nightly/report-inputs.json</c>).</summary>
+/// <summary>What a run's report is rendered from, kept as <c>{runId}/nightly/report-inputs.json</c> so it can be rebuilt.</summary>
 public sealed record ReportInputs(
     TrackingSeries? Tracking,
     string? TrackingNote,
@@ -17,15 +19,17 @@ public sealed record ReportInputs(
     DataQuality Quality);
 
 /// <summary>
-/// Builds a run's report from the run's artefacts, never from raw history: the night's stages leave the tracking
-/// series, the holdout checks of the promoted models (on the training sample), the CLV values and the data-quality
-/// tallies as <see cref="ReportInputs"/>; this adds the registry's versions. Rendering is <see cref="RunReportHtml"/>'s
-/// job; this class gathers, and computes the parts (<see cref="Distribution"/>, <see cref="Quality"/>) from per-shard pieces.
+/// Builds a run's report from the run's artefacts, never from raw history: the fit (tracking calibration end), every
+/// shard's stage 3 output (CLV values, tracking parts) and stage 1 summary (training sample, data-quality tallies). The
+/// tracking model is fitted on the shards' calibration columns, the promoted models re-scored on the training sample.
+/// What it computes is stored as <see cref="ReportInputs"/> before the night deletes the summaries, so a later rebuild
+/// reads that. Rendering is <see cref="RunReportHtml"/>'s job; this class only gathers and computes.
 /// </summary>
 public sealed class RunReportBuilder(
     RejectedItemStore rejected,
     ModelRegistry registry,
-    Nightly.NightlyArtefacts artefacts,
+    ClvService clv,
+    NightlyArtefacts artefacts,
     TimeProvider clock,
     ILogger<RunReportBuilder> logger)
 {
@@ -33,11 +37,63 @@ public sealed class RunReportBuilder(
     {
         ArgumentNullException.ThrowIfNull(run);
         var stopwatch = Stopwatch.StartNew();
-        var inputs = await artefacts.ReadIfExistsAsync<ReportInputs>(Nightly.NightlyArtefacts.ReportInputs(run.RunId), cancellationToken)
-            ?? throw new InvalidOperationException($"Run {run.RunId} has no report inputs: it has not reached its last stage (crm runs resume {run.RunId}).");
+        var name = NightlyArtefacts.ReportInputs(run.RunId);
+        var inputs = await artefacts.ReadIfExistsAsync<ReportInputs>(name, cancellationToken);
+        if (inputs is null)
+        {
+            inputs = await ComputeAsync(run, cancellationToken);
+            await artefacts.WriteAsync(name, inputs, cancellationToken);
+        }
+
         var versions = await registry.ListAsync(null, cancellationToken);
         logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
         return new RunReport(run, clock.GetUtcNow(), inputs.Tracking, inputs.TrackingNote, inputs.Checks, inputs.MissingModels, versions, inputs.Clv, inputs.Quality);
+    }
+
+    private async Task<ReportInputs> ComputeAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        var fit = await artefacts.ReadIfExistsAsync<NightFit>(NightlyArtefacts.Fit(run.RunId), cancellationToken)
+            ?? throw new InvalidOperationException($"Run {run.RunId} has no fitted models: it has not reached its last stage (crm runs resume {run.RunId}).");
+        var scored = new ScoredShard[run.Shards];
+        var summaries = new ShardSummary[run.Shards];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, run.Shards),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (shard, ct) =>
+            {
+                scored[shard] = await artefacts.ReadAsync<ScoredShard>(NightlyArtefacts.Scored(run.RunId, shard), ct);
+                summaries[shard] = await artefacts.ReadAsync<ShardSummary>(NightlyArtefacts.Summary(run.RunId, shard), ct);
+            });
+
+        var (tracking, trackingNote) = Track(scored, fit, run.AsOf);
+        var sample = PurchaseTable.From(summaries.SelectMany(s => s.Sample.ToHistories()).ToList());
+        var (checks, missing) = await CheckPromotedAsync(sample, cancellationToken);
+        return new ReportInputs(
+            tracking,
+            trackingNote,
+            checks,
+            missing,
+            Distribution([.. scored.SelectMany(s => s.ClvValues)]),
+            await QualityAsync([.. summaries.Select(s => s.Quality)], NightPlan.AsOfEnd(run.AsOf), cancellationToken));
+    }
+
+    /// <summary>Refits BG/NBD on a calibration period ending weeks before the as-of, so the weeks after it are a true holdout.</summary>
+    private (TrackingSeries? Series, string? Note) Track(IReadOnlyList<ScoredShard> scored, NightFit fit, DateOnly asOf)
+    {
+        if (fit.TrackingCalibrationEnd is not { } calibrationEnd)
+        {
+            return (null, fit.TrackingNote);
+        }
+
+        var partials = scored.Select(s => s.Tracking!).ToList();
+        var summaries = SummaryColumns.Concat([.. partials.Select(p => p.Calibration!)], calibrationEnd.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), clv.TimeUnit);
+        if (summaries.RepeatCustomers < FitModels.MinimumRepeatCustomers)
+        {
+            return (null, $"Only {summaries.RepeatCustomers} customers bought again by {calibrationEnd:yyyy-MM-dd}; too few to fit a calibration model.");
+        }
+
+        var model = clv.Fit(summaries);
+        return (TrackingCurve.Compute(partials, model.Purchases.Model, model.TimeUnit, calibrationEnd, asOf), null);
     }
 
     /// <summary>The promoted models re-scored on their holdout cut-offs in <paramref name="table"/> (the night's training sample).</summary>
@@ -168,7 +224,7 @@ public sealed class RunReportBuilder(
     private static double Quantile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>The data-quality counts from every shard's tallies, with the rejected items counted by reason.</summary>
-    public async Task<DataQuality> QualityAsync(IReadOnlyList<Nightly.QualityTallies> shards, DateTime futureAfterUtc, CancellationToken cancellationToken)
+    public async Task<DataQuality> QualityAsync(IReadOnlyList<QualityTallies> shards, DateTime futureAfterUtc, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shards);
         var rejections = new Dictionary<(string Kind, string Status, string Field, string Message), int>();

@@ -1,7 +1,7 @@
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Data;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// Fader and Hardie's tracking plot for BG/NBD: repeat transactions per week, actual against the model's population
@@ -14,57 +14,12 @@ public static class TrackingCurve
     public static TrackingSeries Compute(IReadOnlyList<CustomerHistory> histories, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
     {
         ArgumentNullException.ThrowIfNull(histories);
-        return Compute([Count(histories, calibrationEnd, end)], model, unit, calibrationEnd, end);
+        return Compute([Core.Nightly.TrackingPartial.Count(histories, calibrationEnd, end)], model, unit, calibrationEnd, end);
     }
 
-    /// <summary>
-    /// One shard's part of the plot: first-purchase-day cohorts, repeat purchase days by day, and the shard's
-    /// calibration summaries (what the tracking model is fitted on). Parts add up across shards.
-    /// </summary>
-    public static TrackingPartial Partial(IReadOnlyList<CustomerHistory> histories, DateOnly calibrationEnd, DateOnly end, ClvService clv)
-    {
-        ArgumentNullException.ThrowIfNull(clv);
-        var counts = Count(histories, calibrationEnd, end);
-        var calibration = clv.Summarise(histories, calibrationEnd.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        return counts with { Calibration = Nightly.SummaryColumns.Of(calibration) };
-    }
-
-    private static TrackingPartial Count(IReadOnlyList<CustomerHistory> histories, DateOnly calibrationEnd, DateOnly end)
-    {
-        ArgumentNullException.ThrowIfNull(histories);
-        var calibrationDay = calibrationEnd.DayNumber;
-        var firstDays = new Dictionary<int, int>();
-        var repeats = new Dictionary<int, int>();
-        foreach (var history in histories)
-        {
-            var first = DayOf(history.Purchases[0].TimestampUtc);
-            if (first > calibrationDay)
-            {
-                continue;
-            }
-
-            firstDays[first] = firstDays.GetValueOrDefault(first) + 1;
-
-            // Repeat transactions are purchase days after the first, as in the calibration summaries.
-            var previous = first;
-            foreach (var purchase in history.Purchases)
-            {
-                var day = DayOf(purchase.TimestampUtc);
-                if (day != previous && day <= end.DayNumber)
-                {
-                    repeats[day] = repeats.GetValueOrDefault(day) + 1;
-                }
-
-                previous = day;
-            }
-        }
-
-        return new TrackingPartial(firstDays, repeats, null);
-    }
-
-    /// <param name="partials">Every shard's part (<see cref="Partial"/>).</param>
+    /// <param name="partials">Every shard's part (<see cref="Core.Nightly.TrackingPartial.Of"/>).</param>
     /// <param name="model">A BG/NBD fit on the calibration period ending on <paramref name="calibrationEnd"/>.</param>
-    public static TrackingSeries Compute(IReadOnlyList<TrackingPartial> partials, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
+    public static TrackingSeries Compute(IReadOnlyList<Core.Nightly.TrackingPartial> partials, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
     {
         ArgumentNullException.ThrowIfNull(partials);
         ArgumentNullException.ThrowIfNull(model);
@@ -125,8 +80,4 @@ public static class TrackingCurve
         return new TrackingSeries(DateOnly.FromDayNumber(start), calibrationEnd, end, model.Parameters, firstDays.Values.Sum(), actual, expected);
     }
 
-    private static int DayOf(DateTime utc) => DateOnly.FromDateTime(utc).DayNumber;
 }
-
-/// <summary>A shard's part of the tracking plot: customers by first purchase day, repeat purchase days by day, calibration summaries.</summary>
-public sealed record TrackingPartial(Dictionary<int, int> FirstDays, Dictionary<int, int> RepeatsByDay, Nightly.SummaryColumns? Calibration);

@@ -1,4 +1,4 @@
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>Reliability bins and ROC points from holdout probabilities and labels.</summary>
 public static class HoldoutCurves

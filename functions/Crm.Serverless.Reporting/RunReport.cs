@@ -2,7 +2,7 @@ using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Propensity;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>Everything one run report shows, computed before any HTML is written so tests can check the numbers.</summary>
 public sealed record RunReport(

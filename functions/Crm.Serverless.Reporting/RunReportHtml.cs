@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Ml.Propensity;
 
-namespace Crm.Serverless.Core.Reporting;
+namespace Crm.Serverless.Reporting;
 
 /// <summary>
 /// Writes a <see cref="RunReport"/> as one self-contained HTML page: inline CSS, inline SVG charts, no script and no
@@ -334,7 +334,7 @@ public static class RunReportHtml
 
     private static string Num(string value) => "<td class=\"n\">" + E(value) + "</td>";
 
-    private static string Target(PropensityTarget target) => Scoring.ModelRegistry.TargetName(target);
+    private static string Target(PropensityTarget target) => ModelRegistry.TargetName(target);
 
     private static string E(string value) => Encoder.Encode(value);
 
