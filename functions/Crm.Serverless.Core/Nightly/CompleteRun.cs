@@ -31,6 +31,7 @@ public sealed class CompleteRun(RunStore runs, IRunReportPublisher reports, Nigh
         // Complete only once the report is stored: readers switch to a run when it is complete, report and all.
         var completed = summarised with { Status = RunStatus.Complete, CompletedAt = run.CompletedAt ?? clock.GetUtcNow() };
         await runs.CreateAsync(completed, cancellationToken);
+        // run-results: the current-run pointer swap (RunPublisher.PublishAsync) belongs here, after the report.
         if (completed is { Backfill: true, Published: true })
         {
             await runs.SupersedeLaterAsync(completed, cancellationToken);
