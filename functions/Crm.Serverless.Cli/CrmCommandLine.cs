@@ -39,6 +39,7 @@ public static class CrmCommandLine
             CampaignsCommand.Create(),
             TrainCommand.CreateTrain(),
             TrainCommand.CreateScore(),
+            RunsCommand.Create(),
             ModelsCommand.Create(),
             ClvCommand.Create(),
             GenerateCommand.Create(),
@@ -106,6 +107,12 @@ public static class CrmCommandLine
         }
         catch (RunInProgressException exception)
         {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return UserError;
+        }
+        catch (Core.Nightly.NightStalledException exception)
+        {
+            // Recorded per shard: the message says how to finish the run.
             await Console.Error.WriteLineAsync(exception.Message);
             return UserError;
         }

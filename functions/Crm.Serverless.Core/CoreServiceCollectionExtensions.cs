@@ -67,10 +67,16 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ModelTrainingService>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunLease>();
-        services.AddSingleton<ScoringRunService>();
         services.AddSingleton<RunPublisher>();
         services.AddSingleton<ShardScoreWriter>();
-        services.AddSingleton<NightlyJob>();
+        services.AddSingleton<Nightly.NightlyArtefacts>();
+        services.AddSingleton<Nightly.NightProgress>();
+        services.AddSingleton<Nightly.SummariseShard>();
+        services.AddSingleton<Nightly.FitModels>();
+        services.AddSingleton<Nightly.ScoreShard>();
+        services.AddSingleton<Nightly.WriteRunArtefacts>();
+        services.AddSingleton<Nightly.CompleteRun>();
+        services.AddSingleton<Nightly.NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
         services.AddSingleton<Campaigns.CampaignStore>();

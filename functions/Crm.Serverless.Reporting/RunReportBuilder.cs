@@ -1,44 +1,112 @@
-using Crm.Serverless.Core.Domain;
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Ml.Clv;
-using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 
 namespace Crm.Serverless.Reporting;
 
+/// <summary>What a run's report is rendered from, kept as <c>{runId}/nightly/report-inputs.json</c> so it can be rebuilt.</summary>
+public sealed record ReportInputs(
+    TrackingSeries? Tracking,
+    string? TrackingNote,
+    IReadOnlyList<ModelCheck> Checks,
+    IReadOnlyList<string> MissingModels,
+    ClvDistribution Clv,
+    DataQuality Quality);
+
 /// <summary>
-/// Builds a run's report from storage: the run record, every history, the promoted models re-scored on their holdout,
-/// the registry's versions, the run's own CLV values (its shard hand-offs) and data-quality counts. Rendering is
-/// <see cref="RunReportHtml"/>'s job; this class only gathers and computes.
+/// Builds a run's report from the run's artefacts, never from raw history: the fit (tracking calibration end), every
+/// shard's stage 3 output (CLV values, tracking parts) and stage 1 summary (training sample, data-quality tallies). The
+/// tracking model is fitted on the shards' calibration columns, the promoted models re-scored on the training sample.
+/// What it computes is stored as <see cref="ReportInputs"/> before the night deletes the summaries, so a later rebuild
+/// reads that. Rendering is <see cref="RunReportHtml"/>'s job; this class only gathers and computes.
 /// </summary>
 public sealed class RunReportBuilder(
-    HistoryReader histories,
-    CustomerReader customers,
     RejectedItemStore rejected,
     ModelRegistry registry,
     ClvService clv,
-    SegmentReader scores,
     Core.Products.ProductFactsService products,
+    NightlyArtefacts artefacts,
     TimeProvider clock,
     Core.Campaigns.CampaignRunFigures campaigns,
     ILogger<RunReportBuilder> logger,
     InteractionActivityStore interactionActivity)
 {
-    /// <summary>The tracking plot holds back this many weeks before the as-of (fewer when the data is short).</summary>
-    public const int HoldoutWeeks = 26;
-
     public async Task<RunReport> BuildAsync(RunRecord run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         var stopwatch = Stopwatch.StartNew();
-        var all = await histories.ReadAllAsync(cancellationToken);
-        var (tracking, trackingNote) = Track(all, run.AsOf);
+        var name = NightlyArtefacts.ReportInputs(run.RunId);
+        var inputs = await artefacts.ReadIfExistsAsync<ReportInputs>(name, cancellationToken);
+        if (inputs is null)
+        {
+            inputs = await ComputeAsync(run, cancellationToken);
+            await artefacts.WriteAsync(name, inputs, cancellationToken);
+        }
 
-        var table = PurchaseTable.From(all);
+        var versions = await registry.ListAsync(null, cancellationToken);
+        logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
+        return new RunReport(
+            run, clock.GetUtcNow(), inputs.Tracking, inputs.TrackingNote, inputs.Checks, inputs.MissingModels, versions, inputs.Clv, inputs.Quality,
+            await ProductsSection.ReadAsync(products, run.RunId, cancellationToken),
+            await interactionActivity.GetAsync(run.RunId, cancellationToken),
+            await campaigns.ReadAsync(run.RunId, cancellationToken));
+    }
+
+    private async Task<ReportInputs> ComputeAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        var fit = await artefacts.ReadIfExistsAsync<NightFit>(NightlyArtefacts.Fit(run.RunId), cancellationToken)
+            ?? throw new InvalidOperationException($"Run {run.RunId} has no fitted models: it has not reached its last stage (crm runs resume {run.RunId}).");
+        var scored = new ScoredShard[run.Shards];
+        var summaries = new ShardSummary[run.Shards];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, run.Shards),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (shard, ct) =>
+            {
+                scored[shard] = await artefacts.ReadAsync<ScoredShard>(NightlyArtefacts.Scored(run.RunId, shard), ct);
+                summaries[shard] = await artefacts.ReadAsync<ShardSummary>(NightlyArtefacts.Summary(run.RunId, shard), ct);
+            });
+
+        var (tracking, trackingNote) = Track(scored, fit, run.AsOf);
+        var sample = PurchaseTable.From(summaries.SelectMany(s => s.Sample.ToHistories()).ToList());
+        var (checks, missing) = await CheckPromotedAsync(sample, cancellationToken);
+        return new ReportInputs(
+            tracking,
+            trackingNote,
+            checks,
+            missing,
+            Distribution([.. scored.SelectMany(s => s.ClvValues)]),
+            await QualityAsync([.. summaries.Select(s => s.Quality)], NightPlan.AsOfEnd(run.AsOf), cancellationToken));
+    }
+
+    /// <summary>Refits BG/NBD on a calibration period ending weeks before the as-of, so the weeks after it are a true holdout.</summary>
+    private (TrackingSeries? Series, string? Note) Track(IReadOnlyList<ScoredShard> scored, NightFit fit, DateOnly asOf)
+    {
+        if (fit.TrackingCalibrationEnd is not { } calibrationEnd)
+        {
+            return (null, fit.TrackingNote);
+        }
+
+        var partials = scored.Select(s => s.Tracking!).ToList();
+        var summaries = SummaryColumns.Concat([.. partials.Select(p => p.Calibration!)], calibrationEnd.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), clv.TimeUnit);
+        if (summaries.RepeatCustomers < FitModels.MinimumRepeatCustomers)
+        {
+            return (null, $"Only {summaries.RepeatCustomers} customers bought again by {calibrationEnd:yyyy-MM-dd}; too few to fit a calibration model.");
+        }
+
+        var model = clv.Fit(summaries);
+        return (TrackingCurve.Compute(partials, model.Purchases.Model, model.TimeUnit, calibrationEnd, asOf), null);
+    }
+
+    /// <summary>The promoted models re-scored on their holdout cut-offs in <paramref name="table"/> (the night's training sample).</summary>
+    public async Task<(List<ModelCheck> Checks, List<string> Missing)> CheckPromotedAsync(PurchaseTable table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
         var checks = new List<ModelCheck>();
         var missing = new List<string>();
         foreach (var target in Enum.GetValues<PropensityTarget>())
@@ -60,37 +128,7 @@ public sealed class RunReportBuilder(
             }
         }
 
-        var versions = await registry.ListAsync(null, cancellationToken);
-        var distribution = Distribution(await ReadClvAsync(run, cancellationToken));
-        var quality = await QualityAsync(all, run.AsOf, cancellationToken);
-        logger.LogInformation("Report for run {RunId} built in {Seconds:0.0} s", run.RunId, stopwatch.Elapsed.TotalSeconds);
-        return new RunReport(
-            run, clock.GetUtcNow(), tracking, trackingNote, checks, missing, versions, distribution, quality,
-            await ProductsSection.ReadAsync(products, run.RunId, cancellationToken),
-            await interactionActivity.GetAsync(run.RunId, cancellationToken),
-            await campaigns.ReadAsync(run.RunId, cancellationToken));
-    }
-
-    /// <summary>Refits BG/NBD on a calibration period ending <see cref="HoldoutWeeks"/> before the as-of, so the weeks after it are a true holdout.</summary>
-    private (TrackingSeries? Series, string? Note) Track(IReadOnlyList<CustomerHistory> all, DateOnly asOf)
-    {
-        var firstDay = DateOnly.FromDateTime(all.Min(h => h.Purchases[0].TimestampUtc));
-        var spanWeeks = (asOf.DayNumber - firstDay.DayNumber) / 7;
-        var holdoutWeeks = Math.Min(HoldoutWeeks, spanWeeks / 2);
-        if (holdoutWeeks < 1)
-        {
-            return (null, $"The data spans {spanWeeks} weeks: too short to hold any back.");
-        }
-
-        var calibrationEnd = asOf.AddDays(-7 * holdoutWeeks);
-        var summaries = clv.Summarise(all, calibrationEnd.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        if (summaries.RepeatCustomers < ScoringRunService.MinimumRepeatCustomers)
-        {
-            return (null, $"Only {summaries.RepeatCustomers} customers bought again by {calibrationEnd:yyyy-MM-dd}; too few to fit a calibration model.");
-        }
-
-        var model = clv.Fit(summaries);
-        return (TrackingCurve.Compute(all, model.Purchases.Model, model.TimeUnit, calibrationEnd, asOf), null);
+        return (checks, missing);
     }
 
     /// <summary>
@@ -139,22 +177,21 @@ public sealed class RunReportBuilder(
             ]);
     }
 
-    /// <summary>
-    /// The run's own CLV values from its own scores table (a backfill's too, published or not): the shard hand-offs
-    /// are deleted once written, so that an erasure reaches every copy.
-    /// </summary>
-    private async Task<double[]> ReadClvAsync(RunRecord run, CancellationToken cancellationToken)
+    private static int Column(string featureName)
     {
-        var values = new List<double>(run.Customers);
-        await foreach (var score in scores.StreamAsync(run, null, cancellationToken))
+        for (var i = 0; i < CustomerFeatures.Names.Count; i++)
         {
-            values.Add(score.Clv);
+            if (CustomerFeatures.Names[i] == featureName)
+            {
+                return i;
+            }
         }
 
-        return [.. values];
+        throw new InvalidOperationException($"The model's baseline uses '{featureName}', which is not a feature of this build.");
     }
 
-    private static ClvDistribution Distribution(double[] values)
+    /// <summary>Quantiles and a histogram of every customer's CLV (sorted in place).</summary>
+    public static ClvDistribution Distribution(double[] values)
     {
         const int Bins = 40;
         Array.Sort(values);
@@ -185,8 +222,10 @@ public sealed class RunReportBuilder(
 
     private static double Quantile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private async Task<DataQuality> QualityAsync(IReadOnlyList<CustomerHistory> all, DateOnly asOf, CancellationToken cancellationToken)
+    /// <summary>The data-quality counts from every shard's tallies, with the rejected items counted by reason.</summary>
+    public async Task<DataQuality> QualityAsync(IReadOnlyList<QualityTallies> shards, DateTime futureAfterUtc, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(shards);
         var rejections = new Dictionary<(string Kind, string Status, string Field, string Message), int>();
         await foreach (var row in rejected.ListAsync(cancellationToken))
         {
@@ -196,82 +235,21 @@ public sealed class RunReportBuilder(
             }
         }
 
-        var scan = new ConcurrentBag<CustomerCounts>();
-        await Parallel.ForEachAsync(
-            CrmKeys.AllPartitions(),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (partition, ct) =>
-            {
-                var counts = new CustomerCounts();
-                await foreach (var customer in customers.ScanPartitionAsync(partition, ct))
-                {
-                    counts.Add(customer);
-                }
-
-                scan.Add(counts);
-            });
-
-        // Only the normalised form is compared and only group sizes leave this method: no address is ever reported.
-        var emails = scan.SelectMany(c => c.Emails).GroupBy(e => e, StringComparer.Ordinal).Select(g => g.Count()).Where(n => n > 1).ToList();
-        var futureAfter = ScoringRunService.AsOfEnd(asOf);
+        var emails = shards.SelectMany(c => c.EmailHashes).GroupBy(e => e).Select(g => g.Count()).Where(n => n > 1).ToList();
         return new DataQuality(
-            scan.Sum(c => c.Customers),
-            scan.Sum(c => c.Transactions),
-            scan.Sum(c => c.Contacts),
+            shards.Sum(c => c.Customers),
+            shards.Sum(c => c.Transactions),
+            shards.Sum(c => c.Contacts),
             [.. rejections.Select(r => new RejectionCount(r.Key.Kind, r.Key.Status, r.Key.Field, r.Key.Message, r.Value)).OrderByDescending(r => r.Count).ThenBy(r => r.Field, StringComparer.Ordinal)],
-            scan.Sum(c => c.WithoutContact),
-            scan.Sum(c => c.TransactionsWithoutContact),
-            scan.Sum(c => c.ContactsWithoutPurchases),
+            shards.Sum(c => c.WithoutContact),
+            shards.Sum(c => c.TransactionsWithoutContact),
+            shards.Sum(c => c.ContactsWithoutPurchases),
             emails.Count,
             emails.Sum(),
-            all.Sum(h => h.Purchases.Count(p => p.Amount <= 0)),
-            all.Sum(h => h.Purchases.Count(p => p.TimestampUtc > futureAfter)),
-            futureAfter,
-            Money.FromScaled(scan.Sum(c => c.GrossScaled)),
-            Money.FromScaled(scan.Sum(c => c.RefundedScaled)));
-    }
-
-    /// <summary>One partition's tallies; kept per partition so the parallel scan shares nothing mutable.</summary>
-    private sealed class CustomerCounts
-    {
-        public long Customers { get; private set; }
-
-        public long Transactions { get; private set; }
-
-        public long Contacts { get; private set; }
-
-        public int WithoutContact { get; private set; }
-
-        public long TransactionsWithoutContact { get; private set; }
-
-        public int ContactsWithoutPurchases { get; private set; }
-
-        public List<string> Emails { get; } = [];
-
-        public long GrossScaled { get; private set; }
-
-        public long RefundedScaled { get; private set; }
-
-        public void Add(CustomerEntity customer)
-        {
-            Customers++;
-            GrossScaled += customer.GrossAmountScaled;
-            RefundedScaled += customer.RefundedAmountScaled;
-            Transactions += customer.PurchaseCount;
-            if (customer.HasContact)
-            {
-                Contacts++;
-                ContactsWithoutPurchases += customer.PurchaseCount == 0 ? 1 : 0;
-                if (customer.Email is { Length: > 0 } email)
-                {
-                    Emails.Add(email.Trim().ToLowerInvariant());
-                }
-            }
-            else if (customer.PurchaseCount > 0)
-            {
-                WithoutContact++;
-                TransactionsWithoutContact += customer.PurchaseCount;
-            }
-        }
+            shards.Sum(c => c.NonPositivePurchases),
+            shards.Sum(c => c.FuturePurchases),
+            futureAfterUtc,
+            Money.FromScaled(shards.Sum(c => c.GrossScaled)),
+            Money.FromScaled(shards.Sum(c => c.RefundedScaled)));
     }
 }

@@ -14,56 +14,47 @@ public static class TrackingCurve
     public static TrackingSeries Compute(IReadOnlyList<CustomerHistory> histories, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
     {
         ArgumentNullException.ThrowIfNull(histories);
+        return Compute([Core.Nightly.TrackingPartial.Count(histories, calibrationEnd, end)], model, unit, calibrationEnd, end);
+    }
+
+    /// <param name="partials">Every shard's part (<see cref="Core.Nightly.TrackingPartial.Of"/>).</param>
+    /// <param name="model">A BG/NBD fit on the calibration period ending on <paramref name="calibrationEnd"/>.</param>
+    public static TrackingSeries Compute(IReadOnlyList<Core.Nightly.TrackingPartial> partials, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
+    {
+        ArgumentNullException.ThrowIfNull(partials);
         ArgumentNullException.ThrowIfNull(model);
-        var calibrationDay = calibrationEnd.DayNumber;
         var firstDays = new Dictionary<int, int>();
-        var start = int.MaxValue;
-        foreach (var history in histories)
+        var repeats = new Dictionary<int, int>();
+        foreach (var partial in partials)
         {
-            var first = DayOf(history.Purchases[0].TimestampUtc);
-            if (first <= calibrationDay)
+            foreach (var (day, count) in partial.FirstDays)
             {
-                start = Math.Min(start, first);
+                firstDays[day] = firstDays.GetValueOrDefault(day) + count;
+            }
+
+            foreach (var (day, count) in partial.RepeatsByDay)
+            {
+                repeats[day] = repeats.GetValueOrDefault(day) + count;
             }
         }
 
-        if (start == int.MaxValue)
+        if (firstDays.Count == 0)
         {
-            throw new ArgumentException("No customer made a first purchase by the calibration end.", nameof(histories));
+            throw new ArgumentException("No customer made a first purchase by the calibration end.", nameof(partials));
         }
 
+        var start = firstDays.Keys.Min();
         var weeks = ((end.DayNumber - start) / 7) + 1;
         var actual = new double[weeks];
-        var customers = 0;
-        foreach (var history in histories)
+        foreach (var (day, count) in repeats)
         {
-            var first = DayOf(history.Purchases[0].TimestampUtc);
-            if (first > calibrationDay)
-            {
-                continue;
-            }
-
-            customers++;
-            firstDays[first] = firstDays.GetValueOrDefault(first) + 1;
-
-            // Repeat transactions are purchase days after the first, as in the calibration summaries.
-            var previous = first;
-            foreach (var purchase in history.Purchases)
-            {
-                var day = DayOf(purchase.TimestampUtc);
-                if (day != previous && day <= end.DayNumber)
-                {
-                    actual[(day - start) / 7]++;
-                }
-
-                previous = day;
-            }
+            actual[(day - start) / 7] += count;
         }
 
         // Cumulative expectation at the last day of each week (the as-of day for a last, partial week), summed over first-purchase-day cohorts; the weekly
         // figure is the difference of consecutive cumulative values.
         var daysPerUnit = unit.Days();
-        var cohorts = firstDays.ToArray();
+        var cohorts = firstDays.OrderBy(c => c.Key).ToArray();
         var cumulative = new double[weeks];
         Parallel.For(0, weeks, week =>
         {
@@ -86,8 +77,7 @@ public static class TrackingCurve
             expected[week] = cumulative[week] - (week == 0 ? 0 : cumulative[week - 1]);
         }
 
-        return new TrackingSeries(DateOnly.FromDayNumber(start), calibrationEnd, end, model.Parameters, customers, actual, expected);
+        return new TrackingSeries(DateOnly.FromDayNumber(start), calibrationEnd, end, model.Parameters, firstDays.Values.Sum(), actual, expected);
     }
 
-    private static int DayOf(DateTime utc) => DateOnly.FromDateTime(utc).DayNumber;
 }

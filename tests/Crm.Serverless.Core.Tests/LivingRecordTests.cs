@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Ingestion;

@@ -111,7 +111,7 @@ public partial class RunReportTests(AzuriteFixture azurite)
 
         Assert.Equal(recount, plotted["actual"]);
         Assert.Equal(tracking.Expected, plotted["expected"]);
-        Assert.Equal(seeded.Run.AsOf.AddDays(-7 * RunReportBuilder.HoldoutWeeks), tracking.CalibrationEnd);
+        Assert.Equal(seeded.Run.AsOf.AddDays(-7 * Nightly.FitModels.HoldoutWeeks), tracking.CalibrationEnd);
 
         // The shop is simulated from BG/NBD, so the refitted model must track its own calibration period closely.
         var calibrationWeeks = Enumerable.Range(0, tracking.Weeks).Where(w => tracking.WeekStart(w).AddDays(6) <= tracking.CalibrationEnd).ToList();

@@ -1,3 +1,5 @@
+using Crm.Serverless.Core.Nightly;
+using Microsoft.Extensions.DependencyInjection;
 using Crm.Serverless.Core.Privacy;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
@@ -40,7 +42,6 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         var customers = await SeededShop.StoreAsync(host, 3000, seed: 11);
         var job = host.Get<NightlyJob>();
         var reader = host.Get<SegmentReader>();
-        var writer = host.Get<ShardScoreWriter>();
         var tables = host.Get<CrmTables>();
         var previous = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
         var expected = (await StorageRecount.RunScoresAsync(tables, previous.RunId)).ToLookup(s => s.Segment, s => s.CustomerId);
@@ -50,15 +51,12 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         // The next run: its shards are written while a reader pages the segment again and again; shard 7 is poisoned.
         var next = await job.StartAsync(SeededShop.EndOfData, CancellationToken.None);
+        var plan = await host.Get<NightlyArtefacts>().ReadAsync<NightPlan>(NightlyArtefacts.Plan(next.RunId), CancellationToken.None);
+        await job.RunStageAsync(plan, NightStage.SummariseShard, 4, CancellationToken.None);
+        await job.RunStageAsync(plan, NightStage.FitModels, 1, CancellationToken.None);
         const int poisoned = 7;
-        await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(next.RunId, poisoned)).DeleteAsync();
-        var writing = Task.Run(async () =>
-        {
-            foreach (var shard in Enumerable.Range(0, CrmKeys.ShardCount).Where(s => s != poisoned))
-            {
-                await writer.ProcessAsync(new ShardMessage(next.RunId, shard), CancellationToken.None);
-            }
-        });
+        await tables.RunResults.GetBlobClient(NightlyArtefacts.Histories(next.RunId, poisoned)).DeleteAsync();
+        var writing = Task.Run(() => Assert.ThrowsAsync<NightStalledException>(() => job.RunStageAsync(plan, NightStage.ScoreShard, 2, CancellationToken.None)));
         var readsDuringTheRun = 0;
         do
         {
@@ -73,7 +71,7 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         await writing;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => writer.ProcessAsync(new ShardMessage(next.RunId, poisoned), CancellationToken.None));
+            await Assert.ThrowsAsync<NightStalledException>(() => job.RunStageAsync(plan, NightStage.ScoreShard, 1, CancellationToken.None));
         }
 
         // The poisoned run never completes, and readers keep the previous run, whole, with the count /api/segments shows.
@@ -164,7 +162,10 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         var previous = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
         var next = await host.Get<NightlyJob>().StartAsync(SeededShop.EndOfData, CancellationToken.None);
         const int shard = 3;
-        var handOff = await ScoringRunService.ReadShardAsync(tables, next.RunId, shard, CancellationToken.None);
+        var handOff = (await StorageRecount.RunScoresAsync(tables, previous.RunId))
+            .Where(s => CrmKeys.ShardOf(s.CustomerId) == shard)
+            .Select(s => s.ToScore() with { RunId = next.RunId })
+            .ToArray();
         Assert.True(handOff.Length >= 2, $"shard {shard} holds {handOff.Length} customers");
         var subject = handOff[0].CustomerId;
 
@@ -188,7 +189,10 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
     [Fact]
     public async Task Publishing_KeepsRunRetentionCompleteRuns_NeverPrunesARunInProgress_AndABackfillWithoutPublishLeavesThePointer()
     {
-        await using var host = await azurite.StartHostAsync(settings: new Dictionary<string, string?> { ["Nightly:RunRetention"] = "2" });
+        var clock = new MovableClock();
+        await using var host = await azurite.StartHostAsync(
+            builder => builder.Services.AddSingleton<TimeProvider>(clock),
+            new Dictionary<string, string?> { ["Nightly:RunRetention"] = "2" });
         await SeededShop.StoreAsync(host, 600, seed: 3);
         var job = host.Get<NightlyJob>();
         var tables = host.Get<CrmTables>();
@@ -206,6 +210,9 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         var oldest = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
         var stalled = await job.StartAsync(SeededShop.EndOfData, CancellationToken.None);
+
+        // Queued and then left: past the stall limit it no longer blocks a start (and stays resumable).
+        clock.Advance(TimeSpan.FromMinutes(61));
         var middle = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
         var newest = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
 
@@ -223,10 +230,7 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         Assert.Equal(backfill.Customers, (await StorageRecount.RunScoresAsync(tables, backfill.RunId)).Count);
 
         // The stalled run finishing late does not displace the run started after it, and publishes nothing.
-        for (var shard = 0; shard < stalled.Shards; shard++)
-        {
-            await host.Get<ShardScoreWriter>().ProcessAsync(new ShardMessage(stalled.RunId, shard), CancellationToken.None);
-        }
+        await job.ResumeAsync(stalled.RunId, 4, CancellationToken.None);
 
         Assert.Equal(RunStatus.Complete, (await runs.GetAsync(stalled.RunId, CancellationToken.None))!.Status);
         Assert.Equal(newest.RunId, (await runs.GetLatestCompleteAsync(CancellationToken.None))!.RunId);
@@ -237,4 +241,14 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         Assert.Equal(2, (await RunTablesAsync()).Count);
         Assert.Contains(tables.RunScores(latest.RunId).Name, await RunTablesAsync());
     }
+}
+
+/// <summary>The system clock moved forward on demand, so a test can let a queued run go stale without waiting.</summary>
+internal sealed class MovableClock : TimeProvider
+{
+    private TimeSpan _offset;
+
+    public void Advance(TimeSpan by) => _offset += by;
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + _offset;
 }

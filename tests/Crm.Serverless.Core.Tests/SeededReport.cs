@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Scoring;
@@ -63,7 +64,7 @@ public sealed record SeededReport(
         var table = PurchaseTable.From(histories);
         foreach (var target in Enum.GetValues<PropensityTarget>())
         {
-            var trained = await host.Get<ModelTrainingService>().TrainAsync(table, ScoringRunService.AsOfEnd(SeededShop.EndOfData), target, CancellationToken.None);
+            var trained = await host.Get<ModelTrainingService>().TrainAsync(table, NightPlan.AsOfEnd(SeededShop.EndOfData), target, CancellationToken.None);
             await host.Get<ModelRegistry>().PromoteAsync(trained.Version!, CancellationToken.None);
         }
 

@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Functions.Http;
 using Crm.Serverless.Testing;

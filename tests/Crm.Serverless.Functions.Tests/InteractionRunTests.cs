@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using Azure.Storage.Queues.Models;
 using Crm.Serverless.Core.Export;
 using Crm.Serverless.Core.Import;

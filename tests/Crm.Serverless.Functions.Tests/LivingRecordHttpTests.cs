@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Storage.Queues.Models;
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Ingestion;

@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using System.Text;
 using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Products;

@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;

@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Functions.Http;
 using Crm.Serverless.Reporting;
@@ -44,8 +45,8 @@ public class ReportHttpTests(AzuriteFixture azurite)
 
         var missing = await GetAsync(host);
 
-        // A redelivered shard message of the complete run publishes the report it lacks.
-        await host.Get<ShardScoreWriter>().ProcessAsync(new ShardMessage(run.RunId, 0), CancellationToken.None);
+        // The report is rebuilt from the run's artefacts (its report inputs), not from history.
+        await host.Get<RunReportStore>().EnsurePublishedAsync(run, CancellationToken.None);
         var published = await GetAsync(host);
 
         Assert.Equal(404, missing.Status);

@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Functions.Http;
 using Crm.Serverless.Testing;
@@ -93,11 +94,11 @@ public class SegmentsHttpTests(AzuriteFixture azurite)
         var tables = host.Get<Core.Storage.CrmTables>();
         var previous = await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None);
         var next = await job.StartAsync(SeededShop.EndOfData, CancellationToken.None);
-        await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(next.RunId, 0)).DeleteAsync();
-        for (var shard = 1; shard < next.Shards; shard++)
-        {
-            await host.Get<ShardScoreWriter>().ProcessAsync(new ShardMessage(next.RunId, shard), CancellationToken.None);
-        }
+        var plan = await host.Get<NightlyArtefacts>().ReadAsync<NightPlan>(NightlyArtefacts.Plan(next.RunId), CancellationToken.None);
+        await job.RunStageAsync(plan, NightStage.SummariseShard, 4, CancellationToken.None);
+        await job.RunStageAsync(plan, NightStage.FitModels, 1, CancellationToken.None);
+        await tables.RunResults.GetBlobClient(NightlyArtefacts.Histories(next.RunId, 0)).DeleteAsync();
+        await Assert.ThrowsAsync<NightStalledException>(() => job.RunStageAsync(plan, NightStage.ScoreShard, 4, CancellationToken.None));
 
         var list = await GetAsync(host, "/api/segments");
         Assert.Equal(previous.RunId, list.Json.GetProperty("runId").GetString());

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Crm.Serverless.Cli.Serve;
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Functions.Http;
 using Crm.Serverless.Functions.Middleware;

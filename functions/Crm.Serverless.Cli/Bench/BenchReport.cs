@@ -47,13 +47,13 @@ internal sealed class BenchReport(BenchSettings settings, string[] commandLine)
         Line(md, $"");
         Line(md, $"Command: `crm bench --customers {settings.Customers} --seed {settings.Seed} --sections compute` (each size in its own child process, `crm bench compute --customers N`).");
         Line(md, $"Shop: `ShopSimulator` with 156 weeks, rate shape 1.3 (the data of `crm generate --customers N --seed {settings.Seed} --weeks 156 --rate-shape 1.3`), held in memory.");
-        Line(md, $"Pipeline = purchase table, churn and purchase models trained and evaluated on their holdouts, CLV fitted and scored, everyone scored and segmented (`ScoringRunService.Score`).");
+        Line(md, $"Pipeline = purchase table, churn and purchase models trained and evaluated on their holdouts, CLV fitted and scored, everyone scored and segmented (the nightly stages on 64 in-memory shards: `SummariseShard.Clv`, `FitModels.FitPopulation`, `ScoreShard.Score`).");
         Line(md, $"");
-        Line(md, $"| customers | transactions | pipeline s | purchase table s | train churn s | train purchase s | CLV + segments s | propensity scoring s | peak working set MiB | live data MiB | churn AUC | purchase AUC | load before / after |");
-        Line(md, $"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        Line(md, $"| customers | transactions | pipeline s | purchase table s | train churn s | train purchase s | stage 1 s (slowest shard) | stage 2 s | stage 3 s (slowest shard) | peak working set MiB | live data MiB | churn AUC | purchase AUC | load before / after |");
+        Line(md, $"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (r, before, after) in Compute)
         {
-            Line(md, $"| {r.Customers:N0} | {r.Transactions:N0} | {r.PipelineSeconds:0.0} | {Step(r, "purchaseTable")} | {Step(r, "trainChurn")} | {Step(r, "trainPurchase")} | {Step(r, "clvAndSegments")} | {Step(r, "propensityScoring")} | {r.PeakWorkingSetBytes / MiB:N0} | {r.DataBytes / MiB:N0} | {r.ChurnAuc:0.000} | {r.PurchaseAuc:0.000} | {before} / {after} |");
+            Line(md, $"| {r.Customers:N0} | {r.Transactions:N0} | {r.PipelineSeconds:0.0} | {Step(r, "purchaseTable")} | {Step(r, "trainChurn")} | {Step(r, "trainPurchase")} | {Step(r, "stage1")} ({Step(r, "stage1Max")}) | {Step(r, "stage2")} | {Step(r, "stage3")} ({Step(r, "stage3Max")}) | {r.PeakWorkingSetBytes / MiB:N0} | {r.DataBytes / MiB:N0} | {r.ChurnAuc:0.000} | {r.PurchaseAuc:0.000} | {before} / {after} |");
         }
 
         if (Compute.Count > 1)

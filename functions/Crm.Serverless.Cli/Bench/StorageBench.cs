@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
 using Crm.Serverless.Cli.Commands;
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Import;
 using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Scoring;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,8 +46,10 @@ internal static class TrainCommand
 
     public static async Task<RunRecord> RunAsync(IServiceProvider services, DateOnly? asOf, bool train, CancellationToken cancellationToken, bool publish = false)
     {
-        var run = await services.GetRequiredService<NightlyJob>().RunAsync(asOf, train, parallelism: 4, cancellationToken, publish);
+        var result = await services.GetRequiredService<NightlyJob>().RunWithFiguresAsync(asOf, train, parallelism: 4, publish, cancellationToken);
+        var run = result.Run;
         Console.WriteLine($"Run {run.RunId} as of {run.AsOf:yyyy-MM-dd}: {run.Customers:N0} customers scored, status {run.Status}");
+        PrintStages(result.Stages);
         if (run.Backfill)
         {
             Console.WriteLine(run.Published
@@ -81,6 +84,20 @@ internal static class TrainCommand
 
         Console.WriteLine("Timings: " + string.Join(", ", run.StepSeconds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:0.0} s"))));
         return run;
+    }
+
+    /// <summary>Per stage, as <c>crm import</c> prints its totals: storage requests and entities read and written.</summary>
+    public static void PrintStages(IEnumerable<StageFigures> stages)
+    {
+        long requests = 0, read = 0, written = 0;
+        foreach (var stage in stages)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  stage {(int)stage.Stage} {stage.Stage,-15} {stage.Invocations,3} invocations {stage.Seconds,7:0.0} s {stage.Requests,9:N0} storage requests {stage.EntitiesRead,11:N0} entities read {stage.EntitiesWritten,11:N0} written"));
+            (requests, read, written) = (requests + stage.Requests, read + stage.EntitiesRead, written + stage.EntitiesWritten);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {requests:N0} storage requests, {read:N0} entities read, {written:N0} entities written"));
     }
 
     public static void PrintTraining(IEnumerable<TrainingSummary> training)

@@ -157,7 +157,7 @@ public sealed class CampaignService(
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(all);
-        var asOfEnd = new DateTimeOffset(ScoringRunService.AsOfEnd(run.AsOf), TimeSpan.Zero);
+        var asOfEnd = new DateTimeOffset(Nightly.NightPlan.AsOfEnd(run.AsOf), TimeSpan.Zero);
         var currency = await storeCurrency.GetAsync(cancellationToken) ?? "";
         var reports = new List<CampaignReport>();
         foreach (var campaign in await store.ListAsync(cancellationToken))

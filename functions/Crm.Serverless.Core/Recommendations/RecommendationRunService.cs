@@ -37,7 +37,7 @@ public sealed class RecommendationRunService(
     {
         var stopwatch = Stopwatch.StartNew();
         var settings = options.Value;
-        var cutoff = ScoringRunService.AsOfEnd(asOf);
+        var cutoff = Nightly.NightPlan.AsOfEnd(asOf);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = nightly.Value.ReadParallelism, CancellationToken = cancellationToken };
 
         // Part 1, per shard: each customer's items up to the as-of, and the shard's partial counts.

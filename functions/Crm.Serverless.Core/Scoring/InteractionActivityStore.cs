@@ -56,16 +56,6 @@ public sealed class InteractionActivityStore(CrmTables tables, InteractionReader
     private async Task<Dictionary<string, string>> SegmentsAsync(RunRecord run, int shard, CancellationToken cancellationToken)
     {
         var segments = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!run.Published)
-        {
-            foreach (var score in await ScoringRunService.ReadShardAsync(tables, run.RunId, shard, cancellationToken))
-            {
-                segments[score.CustomerId] = score.Segment;
-            }
-
-            return segments;
-        }
-
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
         await foreach (var row in tables.RunScores(run.RunId).QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", nameof(ScoreEntity.Segment)], cancellationToken: cancellationToken))
         {

@@ -19,6 +19,21 @@ public sealed class NightlyOptions
     [Range(1, 10)]
     public int ExplanationFactors { get; set; } = 3;
 
+    /// <summary>
+    /// Customers of each shard that the models train on (64 shards: 256,000 by default); the trainer caps its rows
+    /// further (<c>Propensity:MaximumTrainingRows</c>). A shop below this trains on everyone, exactly as one process would.
+    /// </summary>
+    [Range(100, 1_000_000)]
+    public int SampleCustomersPerShard { get; set; } = 4_000;
+
+    /// <summary>Shard invocations of a stage run at once in process (<c>crm score</c>, the tests).</summary>
+    [Range(1, 64)]
+    public int StageParallelism { get; set; } = 4;
+
+    /// <summary>An unfinished night with no progress for this long is stalled: a new start proceeds, and it can be resumed.</summary>
+    [Range(1, 24 * 60)]
+    public int StalledAfterMinutes { get; set; } = 60;
+
     /// <summary>Partitions read in parallel when loading every customer's history.</summary>
     [Range(1, 64)]
     public int ReadParallelism { get; set; } = 8;

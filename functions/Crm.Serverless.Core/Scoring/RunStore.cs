@@ -139,6 +139,23 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         return found;
     }
 
+    /// <summary>The newest runs first (row keys are inverted creation ticks), at most <paramref name="max"/>.</summary>
+    public async Task<List<RunRecord>> ListAsync(int max, CancellationToken cancellationToken)
+    {
+        var list = new List<RunRecord>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition}");
+        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            list.Add(FromEntity(row));
+            if (list.Count == max)
+            {
+                break;
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>Records that the run's scores table is gone; its record and report stay.</summary>
     public async Task MarkPrunedAsync(string runId, CancellationToken cancellationToken)
         => await tables.Runs.UpdateEntityAsync(new TableEntity(RunsPartition, runId) { [PrunedColumn] = true }, ETag.All, TableUpdateMode.Merge, cancellationToken);

@@ -2,73 +2,20 @@ using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Crm.Serverless.Core.Scoring;
-
-/// <summary>A unit of scoring fan-out: one run, one shard.</summary>
-public sealed record ShardMessage(string RunId, int Shard);
 
 /// <summary>
 /// Writes one shard's scores into its run's own table (<see cref="RunScoreKeys"/>): every run, a backfill too, since no
 /// run's rows can touch another's; readers see a run only once <see cref="RunPublisher"/> points at it. Idempotent: a
-/// retried shard upserts the same rows again.
+/// retried shard upserts the same rows again. Called by the nightly stage 3 (<see cref="Nightly.ScoreShard"/>).
 /// Erase wins: only customers whose row is still stored get a score, and those whose row is gone after the write are
 /// deleted again. An erase removes the customer row before any run's scores (<see cref="CrmTables.CustomerKeyedTables"/>),
 /// so whichever way an erase and this write interleave, the erased customer ends without a row in this run.
 /// </summary>
-public sealed class ShardScoreWriter(
-    CrmTables tables,
-    CustomerReader customers,
-    RunStore runs,
-    RunPublisher publisher,
-    IRunReportPublisher reports,
-    ILogger<ShardScoreWriter> logger,
-    InteractionActivityStore interactionActivity)
+public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers)
 {
     private const int MaxBatch = 100;
-
-    /// <summary>
-    /// Today's queue path: reads the shard's hand-off blob and writes it (<see cref="WriteAsync"/>). A shard already
-    /// done is skipped, and a run already complete is published again (the first attempt may have died before). The
-    /// shard that completes the run publishes it and its report.
-    /// </summary>
-    public async Task<int> ProcessAsync(ShardMessage message, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        var run = await runs.GetAsync(message.RunId, cancellationToken);
-        if (run is { Status: RunStatus.Complete or RunStatus.Superseded })
-        {
-            await publisher.PublishAsync(run, cancellationToken);
-            await reports.EnsurePublishedAsync(run, cancellationToken);
-            await DeleteHandOffAsync(message, cancellationToken);
-            logger.LogInformation("Shard {Shard} of run {RunId} needs no work", message.Shard, message.RunId);
-            return 0;
-        }
-
-        if (run is null || await runs.IsShardDoneAsync(message.RunId, message.Shard, cancellationToken))
-        {
-            logger.LogInformation("Shard {Shard} of run {RunId} needs no work", message.Shard, message.RunId);
-            return 0;
-        }
-
-        var scores = await ScoringRunService.ReadShardAsync(tables, message.RunId, message.Shard, cancellationToken);
-        var written = await WriteAsync(run, message.Shard, scores, cancellationToken);
-        var completed = await runs.MarkShardDoneAsync(message.RunId, message.Shard, written, cancellationToken);
-
-        // The scores live in the run's table now; the hand-off holds customer data that an erasure would not reach.
-        await DeleteHandOffAsync(message, cancellationToken);
-        if (completed)
-        {
-            var finished = (await runs.GetAsync(message.RunId, cancellationToken))!;
-            await publisher.PublishAsync(finished, cancellationToken);
-            await interactionActivity.PublishAsync(finished, cancellationToken); // nightly hook: interactions
-            await reports.PublishAsync(finished, cancellationToken);
-        }
-
-        logger.LogInformation("Shard {Shard} of run {RunId}: {Customers} scores written; run complete: {Completed}", message.Shard, message.RunId, written, completed);
-        return written;
-    }
 
     /// <summary>
     /// Writes one shard's scores of <paramref name="run"/>: each customer's row and its segment row, in 100-entity
@@ -129,7 +76,4 @@ public sealed class ShardScoreWriter(
             // The erase got there first.
         }
     }
-
-    private async Task DeleteHandOffAsync(ShardMessage message, CancellationToken cancellationToken)
-        => await tables.RunResults.GetBlobClient(ScoringRunService.ShardBlobName(message.RunId, message.Shard)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Ml.Data;
@@ -6,6 +5,9 @@ using Microsoft.Extensions.Options;
 using Crm.Serverless.Core.Scoring;
 
 namespace Crm.Serverless.Core.Storage;
+
+/// <summary>One shard's histories and how many rows reading them took.</summary>
+public sealed record ShardRead(List<CustomerHistory> Histories, long RowsRead);
 
 /// <summary>
 /// Reads every customer's purchase history for the models, partition by partition in 1,000-row pages with only
@@ -21,23 +23,37 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
         nameof(TransactionEntity.Kind), nameof(TransactionEntity.RefundedScaled), nameof(TransactionEntity.Cancelled),
     ];
 
+    // What the data-quality tallies of a night read from each customer row, in the same pass.
+    private static readonly string[] CustomerColumns =
+    [
+        .. Columns, nameof(CustomerEntity.HasContact), nameof(CustomerEntity.Email), nameof(CustomerEntity.PurchaseCount),
+        nameof(CustomerEntity.GrossAmountScaled), nameof(CustomerEntity.TotalAmountScaled), nameof(CustomerEntity.RefundedAmountScaled),
+    ];
+
+    /// <summary>Every history, shard after shard and in row-key order within a shard: the order the nightly stages concatenate shards in.</summary>
     public async Task<List<CustomerHistory>> ReadAllAsync(CancellationToken cancellationToken)
     {
-        var shards = new ConcurrentBag<List<CustomerHistory>>();
+        var shards = new List<CustomerHistory>[CrmKeys.ShardCount];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, CrmKeys.ShardCount),
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.ReadParallelism, CancellationToken = cancellationToken },
-            async (shard, ct) => shards.Add(await ReadShardAsync(shard, ct)));
-        return [.. shards.SelectMany(s => s).OrderBy(h => h.CustomerId, StringComparer.Ordinal)];
+            async (shard, ct) => shards[shard] = await ReadShardAsync(shard, ct));
+        return [.. shards.SelectMany(s => s)];
     }
 
     public async Task<List<CustomerHistory>> ReadShardAsync(int shard, CancellationToken cancellationToken)
+        => (await ReadShardAsync(shard, customerRows: null, cancellationToken)).Histories;
+
+    /// <summary>One shard's histories, and (when <paramref name="customerRows"/> is given) each customer row, in one pass.</summary>
+    public async Task<ShardRead> ReadShardAsync(int shard, Action<CustomerEntity>? customerRows, CancellationToken cancellationToken)
     {
         var histories = new List<CustomerHistory>();
         string? current = null;
         var purchases = new List<Purchase>();
-        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, CrmKeys.Partition(shard), Columns, cancellationToken))
+        long rows = 0;
+        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, CrmKeys.Partition(shard), customerRows is null ? Columns : CustomerColumns, cancellationToken))
         {
+            rows++;
             // Rows arrive in row-key order, so one customer's rows are contiguous.
             var customerId = CrmKeys.CustomerIdOf(row.RowKey);
             if (customerId != current)
@@ -46,7 +62,11 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
                 current = customerId;
             }
 
-            if (!CrmKeys.IsCustomerRow(row.RowKey))
+            if (CrmKeys.IsCustomerRow(row.RowKey))
+            {
+                customerRows?.Invoke(EntityMapper.ToCustomer(row));
+            }
+            else
             {
                 var purchase = new TransactionEntity
                 {
@@ -64,7 +84,7 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
         }
 
         Flush(current, purchases, histories);
-        return histories;
+        return new ShardRead(histories, rows);
     }
 
     /// <summary>

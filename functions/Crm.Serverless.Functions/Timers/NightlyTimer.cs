@@ -1,3 +1,4 @@
+using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,7 @@ public sealed class NightlyTimer(NightlyJob job, TimeProvider clock, ILogger<Nig
 {
     /// <summary>
     /// Retrains, gates and scores every night (Nightly:Schedule, UTC), as of yesterday: the last complete day.
-    /// The writing of scores fans out through the score queue, one message per shard.
+    /// The stages run as messages on the score queue (Core/Nightly/NightlyJob.cs HandleAsync).
     /// </summary>
     [Function("NightlyRetrain")]
     public async Task Run([TimerTrigger("%Nightly:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)

@@ -12,6 +12,10 @@ public sealed class ClvService(IOptions<ClvOptions> options)
 {
     private readonly ClvOptions _options = options.Value;
 
+    public ClvTimeUnit TimeUnit => _options.TimeUnit;
+
+    public int HorizonMonths => _options.HorizonMonths;
+
     /// <param name="calibrationEndUtc">Last day whose purchases count.</param>
     public CustomerSummaries Summarise(IEnumerable<CustomerHistory> histories, DateTime calibrationEndUtc)
         => CustomerSummaryBuilder.Build(histories, calibrationEndUtc, _options.TimeUnit);

@@ -33,6 +33,23 @@ public sealed class CustomerSummaries
         _totalSpend = totalSpend;
     }
 
+    /// <summary>
+    /// Summaries from stored columns, e.g. every shard's summaries of a nightly run concatenated: the fits need the
+    /// arrays, not the histories. All arrays have one entry per customer.
+    /// </summary>
+    public static CustomerSummaries FromColumns(
+        DateTime calibrationEndUtc, ClvTimeUnit timeUnit, string[] customerIds, int[] frequency, double[] recency, double[] age, double[] monetaryValue, double[] totalSpend)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var count = customerIds.Length;
+        if (frequency.Length != count || recency.Length != count || age.Length != count || monetaryValue.Length != count || totalSpend.Length != count)
+        {
+            throw new ArgumentException("Every column needs one entry per customer.", nameof(frequency));
+        }
+
+        return new CustomerSummaries(calibrationEndUtc, timeUnit, customerIds, frequency, recency, age, monetaryValue, totalSpend);
+    }
+
     /// <summary>Last calibration day (UTC midnight); purchases on that day are included.</summary>
     public DateTime CalibrationEndUtc { get; }
 

@@ -21,7 +21,10 @@ internal static class CutoffBetaGeo
     public static BetaGeoModel? Fit(PurchaseTable table, long cutoffTicks)
         => table.BetaGeoFits.GetOrAdd(cutoffTicks, ticks => FitUncached(table, ticks));
 
-    private static BetaGeoModel? FitUncached(PurchaseTable table, long cutoffTicks)
+    private static BetaGeoModel? FitUncached(PurchaseTable table, long cutoffTicks) => FitSummaries(Summarise(table, cutoffTicks));
+
+    /// <summary>(x, t_x, T) in weeks at the cut-off of every customer with a purchase by then, in table order.</summary>
+    public static CustomerSummaries Summarise(PurchaseTable table, long cutoffTicks)
     {
         var cutoffDay = cutoffTicks / TimeSpan.TicksPerDay;
         var daysPerUnit = Unit.Days();
@@ -29,7 +32,6 @@ internal static class CutoffBetaGeo
         var frequency = new List<int>(table.CustomerCount);
         var recency = new List<double>(table.CustomerCount);
         var age = new List<double>(table.CustomerCount);
-        var repeaters = 0;
         for (var customer = 0; customer < table.CustomerCount; customer++)
         {
             var start = table.Offsets[customer];
@@ -57,17 +59,21 @@ internal static class CutoffBetaGeo
             frequency.Add(x);
             recency.Add((previousDay - firstDay) / daysPerUnit);
             age.Add((cutoffDay - firstDay) / daysPerUnit);
-            repeaters += x > 0 ? 1 : 0;
         }
 
-        if (repeaters == 0)
+        var zeros = new double[ids.Count];
+        return new CustomerSummaries(
+            new DateTime(cutoffDay * TimeSpan.TicksPerDay, DateTimeKind.Utc), Unit, [.. ids], [.. frequency], [.. recency], [.. age], zeros, zeros);
+    }
+
+    /// <returns>The fitted model, or null when no customer has bought twice (dropout is then unidentifiable) or the fit ran off.</returns>
+    public static BetaGeoModel? FitSummaries(CustomerSummaries summaries)
+    {
+        if (summaries.RepeatCustomers == 0)
         {
             return null;
         }
 
-        var zeros = new double[ids.Count];
-        var summaries = new CustomerSummaries(
-            new DateTime(cutoffDay * TimeSpan.TicksPerDay, DateTimeKind.Utc), Unit, [.. ids], [.. frequency], [.. recency], [.. age], zeros, zeros);
         try
         {
             var model = BetaGeoFitter.Fit(summaries).Model;

@@ -44,6 +44,26 @@ public sealed class PurchaseTable
 
     public string CustomerId(int customerIndex) => CustomerIds[customerIndex];
 
+    /// <summary>
+    /// (x, t_x, T) in weeks of every customer with a purchase by the cut-off: what the BG/NBD features of that cut-off
+    /// are fitted on. A shard's summaries, concatenated over all shards, fit the population's model
+    /// (<see cref="FitCutoffModel"/>), which <see cref="UseCutoffModel"/> hands to the shard's own table.
+    /// </summary>
+    public CustomerSummaries CutoffSummaries(DateTime cutoffUtc) => CutoffBetaGeo.Summarise(this, cutoffUtc.Ticks);
+
+    /// <summary>The BG/NBD model the features of a cut-off use, fitted on (population) cut-off summaries; null when none fits.</summary>
+    public static BetaGeoModel? FitCutoffModel(CustomerSummaries cutoffSummaries)
+    {
+        ArgumentNullException.ThrowIfNull(cutoffSummaries);
+        return CutoffBetaGeo.FitSummaries(cutoffSummaries);
+    }
+
+    /// <summary>
+    /// Makes this table's features at <paramref name="cutoffUtc"/> use <paramref name="model"/> (the population's fit)
+    /// rather than a fit on this table's customers: a shard then gets the features the whole population would give it.
+    /// </summary>
+    public void UseCutoffModel(DateTime cutoffUtc, BetaGeoModel? model) => BetaGeoFits[cutoffUtc.Ticks] = model;
+
     /// <summary>The earliest purchase of any customer, or null when the table has no purchases.</summary>
     public DateTime? EarliestPurchaseUtc
     {

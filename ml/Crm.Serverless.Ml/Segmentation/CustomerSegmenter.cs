@@ -21,25 +21,49 @@ public static class CustomerSegmenter
     /// RFM over the calibration summaries: R = time since the last purchase day (T - t_x, shorter is better),
     /// F = purchase days (x + 1) in bands, M = total calibration spend.
     /// </summary>
-    public static RfmScore[] ScoreRfm(CustomerSummaries summaries)
+    public static RfmScore[] ScoreRfm(CustomerSummaries summaries) => ScoreRfm(summaries, Cuts(summaries, clv: []));
+
+    /// <summary>RFM of some customers against a population's cut-points (<see cref="Cuts"/>): one shard scores as the whole would.</summary>
+    public static RfmScore[] ScoreRfm(CustomerSummaries summaries, SegmentCuts cuts)
     {
         ArgumentNullException.ThrowIfNull(summaries);
-        var count = summaries.Count;
-        var sinceLast = new double[count];
-        for (var i = 0; i < count; i++)
+        ArgumentNullException.ThrowIfNull(cuts);
+        var scores = new RfmScore[summaries.Count];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = new RfmScore(
+                cuts.Recency.Score(summaries.Age[i] - summaries.Recency[i]),
+                FrequencyScore(summaries.Frequency[i] + 1),
+                cuts.Monetary.Score(summaries.TotalSpend[i]));
+        }
+
+        return scores;
+    }
+
+    /// <summary>
+    /// The population's cut-points: R and M quintiles and the CLV value tiers. The nightly run computes them once
+    /// from every shard's summaries (arrays of doubles) and segments each shard with them.
+    /// </summary>
+    /// <param name="clv">Every customer's CLV, in any order; empty when only RFM is wanted.</param>
+    public static SegmentCuts Cuts(CustomerSummaries summaries, ReadOnlySpan<double> clv)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        var sinceLast = new double[summaries.Count];
+        for (var i = 0; i < sinceLast.Length; i++)
         {
             sinceLast[i] = summaries.Age[i] - summaries.Recency[i];
         }
 
-        var recency = QuintileScorer.Score(sinceLast, higherIsBetter: false);
-        var monetary = QuintileScorer.Score(summaries.TotalSpend, higherIsBetter: true);
-        var scores = new RfmScore[count];
-        for (var i = 0; i < count; i++)
+        if (sinceLast.Length == 0)
         {
-            scores[i] = new RfmScore(recency[i], FrequencyScore(summaries.Frequency[i] + 1), monetary[i]);
+            var none = new QuintileCuts([0, 0, 0, 0], true);
+            return new SegmentCuts(none, none, ValueTiers.Cuts(clv));
         }
 
-        return scores;
+        return new SegmentCuts(
+            QuintileScorer.Cuts(sinceLast, higherIsBetter: false),
+            QuintileScorer.Cuts(summaries.TotalSpend, higherIsBetter: true),
+            ValueTiers.Cuts(clv));
     }
 
     /// <summary>F from purchase days: 1, 2, 3-4, 5-9, 10 or more score 1 to 5.</summary>
@@ -63,6 +87,13 @@ public static class CustomerSegmenter
     /// </param>
     public static CustomerSegment[] Segment(CustomerSummaries summaries, ClvScores scores, IReadOnlyList<double> churnProbabilities)
     {
+        ArgumentNullException.ThrowIfNull(scores);
+        return Segment(summaries, scores, churnProbabilities, Cuts(summaries, scores.Clv));
+    }
+
+    /// <summary>Segments some customers (one shard) against the population's <paramref name="cuts"/>.</summary>
+    public static CustomerSegment[] Segment(CustomerSummaries summaries, ClvScores scores, IReadOnlyList<double> churnProbabilities, SegmentCuts cuts)
+    {
         ArgumentNullException.ThrowIfNull(summaries);
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(churnProbabilities);
@@ -76,8 +107,9 @@ public static class CustomerSegmenter
             throw new ArgumentException("Need one churn probability per customer.", nameof(churnProbabilities));
         }
 
-        var rfm = ScoreRfm(summaries);
-        var value = ValueTiers.Assign(scores.Clv);
+        ArgumentNullException.ThrowIfNull(cuts);
+        var rfm = ScoreRfm(summaries, cuts);
+        var clv = scores.Clv;
         var segments = new CustomerSegment[summaries.Count];
         for (var i = 0; i < segments.Length; i++)
         {
@@ -85,10 +117,13 @@ public static class CustomerSegmenter
                 summaries.CustomerIds[i],
                 rfm[i],
                 RfmSegmentTable.Segment(rfm[i]),
-                value[i],
+                cuts.Value.Tier(clv[i]),
                 ChurnRisk.Tier(churnProbabilities[i]));
         }
 
         return segments;
     }
 }
+
+/// <summary>A population's segmentation cut-points: recency and monetary quintiles, CLV value tiers.</summary>
+public sealed record SegmentCuts(QuintileCuts Recency, QuintileCuts Monetary, ValueTierCuts Value);

@@ -33,6 +33,34 @@ public static class QuintileScorer
         return scores;
     }
 
+    /// <summary>
+    /// The four values that separate the scores in this population, so one shard can be scored as
+    /// <see cref="Score(ReadOnlySpan{double}, bool)"/> scores the whole population: score k + 1 needs
+    /// 5 * worse >= k * n, i.e. at least ceil(k * n / 5) customers strictly worse.
+    /// </summary>
+    public static QuintileCuts Cuts(ReadOnlySpan<double> values, bool higherIsBetter)
+    {
+        var sorted = values.ToArray();
+        if (sorted.Length == 0)
+        {
+            throw new ArgumentException("Cut-points need at least one value.", nameof(values));
+        }
+
+        Array.Sort(sorted);
+        var n = (long)sorted.Length;
+        var thresholds = new double[4];
+        for (var k = 1; k <= 4; k++)
+        {
+            var worse = (int)((k * n + 4) / 5);
+
+            // Higher is better: worse = values strictly below v, at least c when v > sorted[c - 1].
+            // Lower is better: worse = values strictly above v, at least c when v < sorted[n - c].
+            thresholds[k - 1] = higherIsBetter ? sorted[worse - 1] : sorted[n - worse];
+        }
+
+        return new QuintileCuts(thresholds, higherIsBetter);
+    }
+
     /// <summary>How many values of the sorted array are strictly below <paramref name="value"/>.</summary>
     internal static int CountBelow(double[] sorted, double value)
     {
@@ -70,5 +98,20 @@ public static class QuintileScorer
         }
 
         return low;
+    }
+}
+
+/// <summary>A population's quintile cut-points (<see cref="QuintileScorer.Cuts"/>): scores one value as the population would.</summary>
+public sealed record QuintileCuts(IReadOnlyList<double> Thresholds, bool HigherIsBetter)
+{
+    public int Score(double value)
+    {
+        var score = 1;
+        foreach (var threshold in Thresholds)
+        {
+            score += (HigherIsBetter ? value > threshold : value < threshold) ? 1 : 0;
+        }
+
+        return score;
     }
 }

@@ -99,3 +99,51 @@ public class CustomerSegmenterTests(ITestOutputHelper output)
         Assert.True(profile.Largest.Share <= SegmentProfile.MaximumShare, $"{profile.Largest.Segment} holds {profile.Largest.Share:P1}.");
     }
 }
+
+public class SegmentCutsTests
+{
+    [Fact]
+    public void Segment_ShardsAgainstPopulationCuts_EqualsTheWholePopulationCall()
+    {
+        // A simulated shop with heavy ties (most customers buy once), split into uneven "shards".
+        var histories = ShopSimulator.Simulate(new ShopSimulationOptions { Customers = 3000, Seed = 9, ObservationWeeks = 104, R = 1.3 }).Select(c => c.History).ToList();
+        var summaries = CustomerSummaryBuilder.Build(histories, new DateTime(1998, 12, 31, 0, 0, 0, DateTimeKind.Utc), ClvTimeUnit.Weeks);
+        var model = ClvModel.Fit(summaries);
+        var scores = model.Score(summaries);
+        var churn = model.ProbabilityNoPurchase(summaries, 90 / 7.0);
+        var whole = CustomerSegmenter.Segment(summaries, scores, churn);
+
+        var cuts = CustomerSegmenter.Cuts(summaries, scores.Clv);
+        var shards = histories.Chunk(257).ToList();
+        var pieces = new List<CustomerSegment>();
+        foreach (var shard in shards)
+        {
+            var part = CustomerSummaryBuilder.Build(shard, summaries.CalibrationEndUtc, ClvTimeUnit.Weeks);
+            var partScores = model.Score(part);
+            pieces.AddRange(CustomerSegmenter.Segment(part, partScores, model.ProbabilityNoPurchase(part, 90 / 7.0), cuts));
+        }
+
+        Assert.Equal(whole, pieces);
+        Assert.True(whole.Select(s => s.Rfm.Recency).Distinct().Count() >= 3);
+        Assert.Contains(whole, s => s.Value == ValueTier.High);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(10)]
+    [InlineData(1001)]
+    public void QuintileCuts_ScoreEveryValueAsTheWholeArrayDoes(int count)
+    {
+        var random = new Random(count);
+        var values = Enumerable.Range(0, count).Select(_ => (double)random.Next(0, 12)).ToArray();
+        foreach (var higherIsBetter in new[] { true, false })
+        {
+            var cuts = QuintileScorer.Cuts(values, higherIsBetter);
+            Assert.Equal(QuintileScorer.Score(values, higherIsBetter), values.Select(cuts.Score));
+        }
+
+        var tiers = ValueTiers.Cuts(values);
+        Assert.Equal(ValueTiers.Assign(values), values.Select(tiers.Tier));
+    }
+}

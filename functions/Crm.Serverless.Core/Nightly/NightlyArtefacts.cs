@@ -1,0 +1,152 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Clv;
+using Crm.Serverless.Ml.Data;
+
+namespace Crm.Serverless.Core.Nightly;
+
+/// <summary>
+/// What one stage of a night hands the next, as JSON blobs under <c>{runId}/nightly/</c> in the run results container.
+/// Each blob is written whole by one stage invocation, so a retried invocation overwrites it with the same content.
+/// </summary>
+public sealed class NightlyArtefacts(CrmTables tables)
+{
+    // A metric on a one-class holdout slice is NaN; it must round-trip, not fail the night.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string Plan(string runId) => $"{runId}/nightly/plan.json";
+
+    /// <summary>Stage 1 → 3: the shard's purchases, compact (holds customer ids: deleted when the run completes).</summary>
+    public static string Histories(string runId, int shard) => $"{runId}/nightly/histories-{shard:D2}.json";
+
+    /// <summary>Stage 1 → 2: the shard's summary columns, training sample and data-quality tallies.</summary>
+    public static string Summary(string runId, int shard) => $"{runId}/nightly/summary-{shard:D2}.json";
+
+    /// <summary>Stage 2 → 3, 4: the fitted models, cut-points and what scores each target.</summary>
+    public static string Fit(string runId) => $"{runId}/nightly/fit.json";
+
+    /// <summary>Stage 3 → 4: the shard's score counts, segment totals, CLV values and tracking partial.</summary>
+    public static string Scored(string runId, int shard) => $"{runId}/nightly/scored-{shard:D2}.json";
+
+    /// <summary>Stage 4: what the report is rendered from, kept so a report can be rebuilt without raw history.</summary>
+    public static string ReportInputs(string runId) => $"{runId}/nightly/report-inputs.json";
+
+    public async Task WriteAsync<T>(string name, T value, CancellationToken cancellationToken)
+        => await tables.RunResults.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(value, Json), overwrite: true, cancellationToken);
+
+    public async Task<T> ReadAsync<T>(string name, CancellationToken cancellationToken)
+    {
+        var content = await tables.RunResults.GetBlobClient(name).DownloadContentAsync(cancellationToken);
+        return content.Value.Content.ToObjectFromJson<T>(Json)
+            ?? throw new InvalidDataException($"The night artefact {name} is empty.");
+    }
+
+    public async Task<T?> ReadIfExistsAsync<T>(string name, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await ReadAsync<T>(name, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken)
+        => await tables.RunResults.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+}
+
+/// <summary>What a night was asked to do; written when it starts so any instance can resume it.</summary>
+public sealed record NightPlan(string RunId, DateOnly AsOf, bool Train, bool Backfill, bool Publish, int Shards)
+{
+    /// <summary>"As of D" means D's purchases are in: the models' cut-off instant is the end of that day.</summary>
+    public DateTime AsOfEndUtc => AsOfEnd(AsOf);
+
+    /// <summary>The CLV summaries' calibration end: the whole as-of day counts.</summary>
+    public DateTime CalibrationEndUtc => AsOf.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+
+    public static DateTime AsOfEnd(DateOnly asOf) => asOf.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
+}
+
+/// <summary>Customers' purchases as flat columns: customer i owns purchases Offsets[i] to Offsets[i + 1], oldest first.</summary>
+public sealed record CompactHistories(string[] CustomerIds, int[] Offsets, long[] Ticks, double[] Amounts)
+{
+    public int Customers => CustomerIds.Length;
+
+    public static CompactHistories From(IReadOnlyList<CustomerHistory> histories)
+    {
+        ArgumentNullException.ThrowIfNull(histories);
+        var offsets = new int[histories.Count + 1];
+        var ticks = new List<long>();
+        var amounts = new List<double>();
+        for (var i = 0; i < histories.Count; i++)
+        {
+            foreach (var purchase in histories[i].Purchases)
+            {
+                ticks.Add(purchase.TimestampUtc.Ticks);
+                amounts.Add(purchase.Amount);
+            }
+
+            offsets[i + 1] = ticks.Count;
+        }
+
+        return new CompactHistories([.. histories.Select(h => h.CustomerId)], offsets, [.. ticks], [.. amounts]);
+    }
+
+    public List<CustomerHistory> ToHistories()
+    {
+        var histories = new List<CustomerHistory>(Customers);
+        for (var i = 0; i < Customers; i++)
+        {
+            var purchases = new Purchase[Offsets[i + 1] - Offsets[i]];
+            for (var p = 0; p < purchases.Length; p++)
+            {
+                purchases[p] = new Purchase(new DateTime(Ticks[Offsets[i] + p], DateTimeKind.Utc), Amounts[Offsets[i] + p]);
+            }
+
+            histories.Add(new CustomerHistory(CustomerIds[i], purchases));
+        }
+
+        return histories;
+    }
+}
+
+/// <summary>(x, t_x, T, m, total spend) per customer, without ids: what a population fit needs from a shard.</summary>
+public sealed record SummaryColumns(int[] Frequency, double[] Recency, double[] Age, double[] MonetaryValue, double[] TotalSpend)
+{
+    public int Count => Frequency.Length;
+
+    public static SummaryColumns Of(CustomerSummaries summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        return new SummaryColumns(
+            summaries.Frequency.ToArray(), summaries.Recency.ToArray(), summaries.Age.ToArray(), summaries.MonetaryValue.ToArray(), summaries.TotalSpend.ToArray());
+    }
+
+    /// <summary>Every shard's columns end to end, in shard order: the population as the fits see it.</summary>
+    public static CustomerSummaries Concat(IReadOnlyList<SummaryColumns> shards, DateTime calibrationEndUtc, ClvTimeUnit unit)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        var count = shards.Sum(s => s.Count);
+
+        // Ids play no part in a fit; one shared empty string keeps ten million of them at a pointer each.
+        var ids = new string[count];
+        Array.Fill(ids, string.Empty);
+        return CustomerSummaries.FromColumns(
+            calibrationEndUtc,
+            unit,
+            ids,
+            [.. shards.SelectMany(s => s.Frequency)],
+            [.. shards.SelectMany(s => s.Recency)],
+            [.. shards.SelectMany(s => s.Age)],
+            [.. shards.SelectMany(s => s.MonetaryValue)],
+            [.. shards.SelectMany(s => s.TotalSpend)]);
+    }
+}
