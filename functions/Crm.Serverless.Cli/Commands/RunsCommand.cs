@@ -16,14 +16,14 @@ internal static class RunsCommand
             using var host = CliHost.Build();
             await host.StartAsync(cancellationToken);
             var runs = await host.Services.GetRequiredService<NightlyJob>().ListAsync(20, cancellationToken);
-            Console.WriteLine($"  {"run",-20} {"as of",10} {"status",-10} {"stage",5} {"1 shards",8} {"2",2} {"3 shards",8} {"4",2}  kind");
+            Console.WriteLine($"  {"run",-20} {"as of",10} {"status",-10} {"stage",5} {"1 shards",8} {"2",2} {"3 shards",8} {"4",2} {"5",2}  kind");
             foreach (var listing in runs)
             {
                 var run = listing.Run;
                 var progress = listing.Progress;
                 var status = listing.Stalled ? "Stalled" : run.Status;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {run.RunId,-20} {run.AsOf:yyyy-MM-dd} {status,-10} {(progress.Current is { } stage ? ((int)stage).ToString(CultureInfo.InvariantCulture) : "done"),5} {Done(progress, NightStage.SummariseShard),8} {progress.DoneCount(NightStage.FitModels),2} {Done(progress, NightStage.ScoreShard),8} {progress.DoneCount(NightStage.CompleteRun),2}  {(run.Backfill ? "backfill" : "nightly")}{(run.Published ? ", published" : ", not published")}"));
+                    $"  {run.RunId,-20} {run.AsOf:yyyy-MM-dd} {status,-10} {(progress.Current is { } stage ? ((int)stage).ToString(CultureInfo.InvariantCulture) : "done"),5} {Done(progress, NightStage.SummariseShard),8} {progress.DoneCount(NightStage.FitModels),2} {Done(progress, NightStage.ScoreShard),8} {progress.DoneCount(NightStage.RunArtefacts),2} {progress.DoneCount(NightStage.CompleteRun),2}  {(run.Backfill ? "backfill" : "nightly")}{(run.Published ? ", published" : ", not published")}"));
             }
 
             return 0;
