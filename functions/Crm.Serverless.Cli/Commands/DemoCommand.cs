@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Crm.Serverless.Core.Import;
+using Crm.Serverless.Core.Products;
 using Crm.Serverless.Core.Recommendations;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Local;
@@ -21,13 +22,14 @@ internal static class DemoCommand
     {
         var transactions = new Option<FileInfo?>("--transactions") { Description = $"Transactions CSV (default: {DefaultDataset}, CDNOW)" };
         var contacts = new Option<FileInfo?>("--contacts") { Description = "Contacts CSV" };
+        var lines = new Option<FileInfo?>("--lines") { Description = "Line items CSV (transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]): products and recommendations too" };
         var asOf = DateOption.Create();
         var export = new Option<FileInfo?>("--export") { Description = "Write per-customer results to this CSV file" };
         var report = new Option<FileInfo?>("--report") { Description = $"Write the run's HTML report here (default: {ReportCommand.DefaultPath})" };
         var decimalComma = CsvOption.CreateDecimalComma();
         var command = new Command("demo", "Run the pipeline end to end on Azurite: import, train, score, segment, export, report.")
         {
-            transactions, contacts, asOf, export, report, decimalComma,
+            transactions, contacts, lines, asOf, export, report, decimalComma,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,14 +37,19 @@ internal static class DemoCommand
             var transactionsFile = parse.GetValue(transactions) ?? new FileInfo(Path.Combine(root, DefaultDataset));
             // One store per data set, so a demo on another file never mixes its customers or models with this one.
             CliHost.Store = CliHost.Store.OrNamedAfter(transactionsFile);
-            return await RunAsync(root, transactionsFile, parse.GetValue(contacts), parse.GetValue(asOf), parse.GetValue(export), parse.GetValue(report) ?? ReportCommand.DefaultFile(), CsvOption.Read(parse, decimalComma), cancellationToken);
+            return await RunAsync(root, transactionsFile, parse.GetValue(contacts), parse.GetValue(lines), parse.GetValue(asOf), parse.GetValue(export), parse.GetValue(report) ?? ReportCommand.DefaultFile(), CsvOption.Read(parse, decimalComma), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string root, FileInfo transactions, FileInfo? contacts, DateOnly? asOf, FileInfo? export, FileInfo report, CsvReadOptions csv, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string root, FileInfo transactions, FileInfo? contacts, FileInfo? lines, DateOnly? asOf, FileInfo? export, FileInfo report, CsvReadOptions csv, CancellationToken cancellationToken)
     {
         ImportCommand.RequireReadable(transactions, contacts);
+        if (lines is not null)
+        {
+            CsvItemReader.OpenFile(lines.FullName).Dispose();
+        }
+
         Console.WriteLine("Crm.Serverless demo");
         var started = await AzuriteLauncher.EnsureRunningAsync(root, Console.Out, cancellationToken);
         Console.WriteLine(started ? "Storage: Azurite started on 127.0.0.1:10000-10002" : "Storage: reusing the Azurite already listening on 127.0.0.1:10000-10002");
@@ -58,10 +65,16 @@ internal static class DemoCommand
             return await ImportCommand.NothingUsableAsync(imported);
         }
 
+        if (lines is not null)
+        {
+            await ImportCommand.RunLinesAsync(host.Services, lines, csv, cancellationToken);
+        }
+
         await ImportCommand.PrintStoredAsync(host.Services, cancellationToken);
         try
         {
             await TrainCommand.RunAsync(host.Services, asOf, train: true, cancellationToken);
+            await PrintTopProductsAsync(host.Services, cancellationToken);
             await PrintRecommendationExampleAsync(host.Services, cancellationToken);
             await ReportCommand.WriteAsync(host.Services, report, rebuild: false, cancellationToken);
         }
@@ -78,6 +91,21 @@ internal static class DemoCommand
 
         await host.StopAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>When the data has line items, the run's top products by revenue (the report has tops and flops).</summary>
+    private static async Task PrintTopProductsAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (await services.GetRequiredService<RunStore>().GetLatestCompleteAsync(cancellationToken) is not { } run
+            || await services.GetRequiredService<ProductFactsService>().ReadProductsAsync(run.RunId, cancellationToken) is not { Tops.Count: > 0 } facts)
+        {
+            return;
+        }
+
+        var bySku = facts.Products.ToDictionary(p => p.Sku, StringComparer.Ordinal);
+        Console.WriteLine("Top products by revenue: " +
+            string.Join(", ", facts.Tops.Take(5).Select(sku => string.Create(CultureInfo.InvariantCulture, $"{sku} ({bySku[sku].Revenue:N0}, {bySku[sku].Buyers:N0} buyers)"))) +
+            " (all: `crm export --products FILE`)");
     }
 
     /// <summary>When the data has line items, one customer's next best products, so the demo shows what they look like.</summary>

@@ -57,7 +57,7 @@ public sealed class CampaignStore(CrmTables tables)
     {
         var list = new List<Campaign>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RecordsPartition}");
-        await foreach (var row in tables.Campaigns.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Campaigns, filter, null, cancellationToken))
         {
             list.Add(FromEntity(row));
         }
@@ -102,7 +102,7 @@ public sealed class CampaignStore(CrmTables tables)
     public async IAsyncEnumerable<(string CustomerId, CampaignGroup Group)> ReadMembersAsync(string campaignKey, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignKey}");
-        await foreach (var row in tables.CampaignIndex.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "Group"], cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.CampaignIndex, filter, ["RowKey", "Group"], cancellationToken))
         {
             yield return (row.RowKey, Enum.Parse<CampaignGroup>(row.GetString("Group")!));
         }
@@ -116,7 +116,7 @@ public sealed class CampaignStore(CrmTables tables)
     public async Task<int> EraseIndexAsync(string customerId, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        await foreach (var row in tables.CampaignMembers.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), select: ["RowKey", "Campaign"], cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.CampaignMembers, CrmKeys.CustomerRangeFilter(customerId), ["RowKey", "Campaign"], cancellationToken))
         {
             deleted += await DeleteIfExistsAsync(tables.CampaignIndex, row.GetString("Campaign")!, customerId, cancellationToken) ? 1 : 0;
         }

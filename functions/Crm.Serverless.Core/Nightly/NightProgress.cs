@@ -44,7 +44,7 @@ public sealed class NightProgress(CrmTables tables, TimeProvider clock)
         var done = Enum.GetValues<NightStage>().ToDictionary(s => s, _ => new SortedSet<int>());
         DateTimeOffset? last = null;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {runId} and RowKey ge {"stage"} and RowKey lt {"stagf"}");
-        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, select: ["RowKey", "DoneAt"], cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, ["RowKey", "DoneAt"], cancellationToken))
         {
             if (Parse(row.RowKey) is { } parsed)
             {

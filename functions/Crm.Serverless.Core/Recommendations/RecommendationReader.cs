@@ -45,7 +45,7 @@ public sealed class RecommendationReader(CrmTables tables)
         foreach (var partition in CrmKeys.AllPartitions())
         {
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-            await foreach (var row in tables.Recommendations.QueryAsync<RecommendationEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+            await foreach (var row in tables.Scanner.QueryAsync<RecommendationEntity>(tables.Recommendations, filter, null, cancellationToken))
             {
                 customers++;
                 foreach (var item in row.ToRecommendations().Items)

@@ -57,7 +57,7 @@ public sealed class InteractionActivityStore(CrmTables tables, InteractionReader
     {
         var segments = new Dictionary<string, string>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
-        await foreach (var row in tables.RunScores(run.RunId).QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", nameof(ScoreEntity.Segment)], cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.RunScores(run.RunId), filter, ["RowKey", nameof(ScoreEntity.Segment)], cancellationToken))
         {
             segments[CrmKeys.CustomerIdOf(row.RowKey)] = row.GetString(nameof(ScoreEntity.Segment)) ?? "";
         }

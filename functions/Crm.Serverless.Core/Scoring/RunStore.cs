@@ -128,7 +128,7 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition}");
         var found = new List<RetainedRun>();
-        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, select: ["RowKey", "Status", "CompletedAt", PrunedColumn], cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, ["RowKey", "Status", "CompletedAt", PrunedColumn], cancellationToken))
         {
             if (row.GetBoolean(PrunedColumn) != true)
             {
@@ -144,7 +144,7 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
     {
         var list = new List<RunRecord>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition}");
-        await foreach (var row in tables.Runs.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, null, cancellationToken))
         {
             list.Add(FromEntity(row));
             if (list.Count == max)

@@ -40,7 +40,7 @@ public sealed class InteractionReader(CrmTables tables)
     {
         var events = new Dictionary<string, List<InteractionEvent>>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
-        await foreach (var row in tables.Interactions.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: EventColumns, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Interactions, filter, EventColumns, cancellationToken))
         {
             if (CrmKeys.IsCustomerRow(row.RowKey))
             {
@@ -68,7 +68,7 @@ public sealed class InteractionReader(CrmTables tables)
     {
         InteractionSummaryEntity? summary = null;
         var interactions = new List<InteractionEntity>();
-        await foreach (var row in tables.Interactions.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), maxPerPage: 1000, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Interactions, CrmKeys.CustomerRangeFilter(customerId), null, cancellationToken))
         {
             if (CrmKeys.IsCustomerRow(row.RowKey))
             {
@@ -88,7 +88,7 @@ public sealed class InteractionReader(CrmTables tables)
     {
         var summaries = new Dictionary<string, InteractionSummaryEntity>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        await foreach (var row in tables.Interactions.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: InteractionSummaryEntity.Columns, cancellationToken: cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Interactions, filter, InteractionSummaryEntity.Columns, cancellationToken))
         {
             if (CrmKeys.IsCustomerRow(row.RowKey))
             {

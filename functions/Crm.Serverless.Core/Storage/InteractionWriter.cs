@@ -92,7 +92,7 @@ public sealed class InteractionWriter(CrmTables tables, TimeProvider clock, ILog
         if (load == StateLoad.WholePartition)
         {
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-            await foreach (var row in tables.Interactions.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+            await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Interactions, filter, null, cancellationToken))
             {
                 Add(states, row);
             }
@@ -107,7 +107,7 @@ public sealed class InteractionWriter(CrmTables tables, TimeProvider clock, ILog
             async (i, ct) =>
             {
                 var rows = new List<TableEntity>();
-                await foreach (var row in tables.Interactions.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customers[i]), maxPerPage: 1000, cancellationToken: ct))
+                await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Interactions, CrmKeys.CustomerRangeFilter(customers[i]), null, ct))
                 {
                     rows.Add(row);
                 }
