@@ -85,5 +85,10 @@ internal static class CutoffBetaGeo
             // The optimiser left the positive orthant on degenerate data: no BG/NBD view of this cut-off.
             return null;
         }
+        catch (MathNet.Numerics.Optimization.MaximumIterationsException)
+        {
+            // A small sample at an early cut-off can leave the simplex wandering a flat likelihood: no view either.
+            return null;
+        }
     }
 }

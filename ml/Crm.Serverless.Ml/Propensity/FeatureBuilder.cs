@@ -45,6 +45,12 @@ public static class FeatureBuilder
         var values = new float[customers.Length * width];
         var betaGeo = customers.Length == 0 ? null : CutoffBetaGeo.Fit(table, asOfTicks);
         var window = windowDays / CutoffBetaGeo.Unit.Days();
+        if (customers.Length == 0)
+        {
+            // A shard of a small shop can hold no customer with a purchase by the as-of: no rows, not an error.
+            return new FeatureRows(asOfUtc, layout, customers, values);
+        }
+
         Parallel.ForEach(Partitioner.Create(0, customers.Length, 8192), range =>
         {
             for (var row = range.Item1; row < range.Item2; row++)
