@@ -169,8 +169,7 @@ public sealed class FitModels(
             // Training already chose the version (and checked its window); a backfill's candidate is not promoted.
             if (trained is { ScoringVersion: { } chosen })
             {
-                await registry.LoadAsync(target, chosen, cancellationToken);
-                return new ScoringSource(name, chosen, $"model {chosen}");
+                return OfLayout(await registry.LoadAsync(target, chosen, cancellationToken), new ScoringSource(name, chosen, $"model {chosen}"));
             }
 
             if (await registry.LoadPromotedAsync(target, cancellationToken) is not { } promoted)
@@ -180,7 +179,7 @@ public sealed class FitModels(
 
             var windowEnd = promoted.Model.Metadata.TrainingWindowEndUtc;
             return windowEnd <= NightPlan.AsOfEnd(asOf)
-                ? new ScoringSource(name, promoted.Version, $"model {promoted.Version}")
+                ? OfLayout(promoted.Model, new ScoringSource(name, promoted.Version, $"model {promoted.Version}"))
                 : new ScoringSource(name, null, string.Create(CultureInfo.InvariantCulture,
                     $"BG/NBD probabilities: the promoted model {promoted.Version} learned from data up to {windowEnd:yyyy-MM-dd}, after this run's as-of date; train (--train) for a model of this date."));
         }
@@ -189,6 +188,15 @@ public sealed class FitModels(
             return new ScoringSource(name, null, "BG/NBD probabilities: the promoted model was trained on another feature layout; retrain.");
         }
     }
+
+    /// <summary>
+    /// The stages score with the purchase features only (the store's interactions do not reach stage 1 yet), so a model
+    /// trained with the interaction features scores nothing here: the BG/NBD probabilities stand in, with the reason.
+    /// </summary>
+    private static ScoringSource OfLayout(PropensityModel model, ScoringSource source)
+        => model.Fits(FeatureLayout.Purchases)
+            ? source
+            : new ScoringSource(source.Target, null, $"BG/NBD probabilities: {source.Description} was trained with interaction features this run does not have; retrain.");
 
     /// <summary>The tracking plot's calibration end: <see cref="HoldoutWeeks"/> before the as-of, at most half the data's span.</summary>
     private static (DateOnly? End, string? Note) TrackingCalibration(IReadOnlyList<ShardSummary> shards, DateOnly asOf)
