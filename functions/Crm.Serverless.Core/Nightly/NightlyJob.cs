@@ -131,6 +131,17 @@ public sealed class NightlyJob(
                     failed[shard] = exception;
                 }
             });
+        if (failed.Values.OfType<InsufficientDataException>().FirstOrDefault() is { } insufficient)
+        {
+            // Too little data is an answer, not a stall: the run ends, and the caller says why (the demo: "Not scored").
+            if (await runs.GetAsync(plan.RunId, cancellationToken) is { } record)
+            {
+                await runs.CreateAsync(record with { Status = RunStatus.NotScored }, cancellationToken);
+            }
+
+            throw insufficient;
+        }
+
         if (!failed.IsEmpty)
         {
             logger.LogError(failed.Values.First(), "Run {RunId} stalled in stage {Stage}: {Failed} invocations failed", plan.RunId, stage, failed.Count);

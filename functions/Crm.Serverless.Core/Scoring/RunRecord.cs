@@ -7,6 +7,9 @@ public static class RunStatus
     public const string Scoring = "Scoring";
     public const string Complete = "Complete";
 
+    /// <summary>The data was too thin to model (<see cref="InsufficientDataException"/>): ended, nothing published, blocks no start.</summary>
+    public const string NotScored = "NotScored";
+
     /// <summary>A complete run that a published backfill as of an earlier date has replaced as the current run.</summary>
     public const string Superseded = "Superseded";
 }
