@@ -176,41 +176,6 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
         }
     }
 
-    public async Task<bool> IsShardDoneAsync(string runId, int shard, CancellationToken cancellationToken)
-        => (await tables.Runs.GetEntityIfExistsAsync<TableEntity>(runId, ShardRow(shard), select: ["RowKey"], cancellationToken: cancellationToken)).HasValue;
-
-    /// <summary>Marks the shard done; when it was the last one, marks the run complete (once, guarded by ETag).</summary>
-    public async Task<bool> MarkShardDoneAsync(string runId, int shard, int customers, CancellationToken cancellationToken)
-    {
-        await tables.Runs.UpsertEntityAsync(new TableEntity(runId, ShardRow(shard)) { ["Customers"] = customers, ["DoneAt"] = clock.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
-        var done = 0;
-        await foreach (var _ in tables.Scanner.PartitionAsync(tables.Runs, runId, ["RowKey"], cancellationToken))
-        {
-            done++;
-        }
-
-        var run = await tables.Runs.GetEntityAsync<TableEntity>(RunsPartition, runId, cancellationToken: cancellationToken);
-        if (done < run.Value.GetInt32("Shards") || run.Value.GetString("Status") == RunStatus.Complete)
-        {
-            return false;
-        }
-
-        run.Value["Status"] = RunStatus.Complete;
-        run.Value["CompletedAt"] = clock.GetUtcNow();
-        try
-        {
-            await tables.Runs.UpdateEntityAsync(run.Value, run.Value.ETag, TableUpdateMode.Replace, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException exception) when (exception.Status == 412)
-        {
-            // Another shard finishing at the same moment completed the run.
-            return false;
-        }
-    }
-
-    private static string ShardRow(int shard) => "shard-" + shard.ToString("D2", CultureInfo.InvariantCulture);
-
     private static TableEntity ToEntity(RunRecord run) => new(RunsPartition, run.RunId)
     {
         ["AsOf"] = run.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
