@@ -79,6 +79,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Nightly.NightlyJob>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<Privacy.CustomerPrivacyService>();
+        services.AddSingleton<Privacy.EraseLog>();
         services.AddSingleton<Campaigns.CampaignStore>();
         services.AddSingleton<Campaigns.CampaignService>();
         services.AddSingleton<Campaigns.CampaignRunFigures>();

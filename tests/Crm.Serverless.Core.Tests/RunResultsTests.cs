@@ -180,7 +180,7 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         Assert.Equal(2, export.OtherRecords[tables.RunScores(next.RunId).Name].Count);
         Assert.Equal(2, erased.DeletedRows[tables.RunScores(previous.RunId).Name]);
         Assert.Equal(2, erased.DeletedRows[tables.RunScores(next.RunId).Name]);
-        Assert.Equal(handOff.Length - 1, rewritten);
+        Assert.Equal(handOff.Length - 1, rewritten.Written);
         Assert.Empty(await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), subject));
         Assert.DoesNotContain(subject, (await StorageRecount.RunScoresAsync(tables, previous.RunId)).Select(s => s.CustomerId));
         Assert.Contains(handOff[1].CustomerId, (await StorageRecount.RunScoresAsync(tables, next.RunId)).Select(s => s.CustomerId));

@@ -252,7 +252,7 @@ public sealed class NightlyJob(
     private async Task<(long, long, long)> ScoreAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
         var scored = await score.RunAsync(plan, shard, cancellationToken);
-        return (0, scored.Written, scored.Customers);
+        return (scored.EntitiesRead, scored.EntitiesWritten, scored.Customers);
     }
 
     /// <summary>

@@ -14,7 +14,14 @@ public sealed record SegmentTotal(string Segment, int Count, double Clv, int Wit
 
 /// <summary>Stage 3's output for one shard: what stage 4 and the report need, no customer ids.</summary>
 /// <param name="Written">Rows written to the Scores table (none for a backfill that does not publish; fewer when a customer was erased meanwhile).</param>
-public sealed record ScoredShard(int Shard, int Customers, int Written, IReadOnlyList<SegmentTotal> Segments, double[] ClvValues, TrackingPartial? Tracking);
+public sealed record ScoredShard(int Shard, int Customers, int Written, IReadOnlyList<SegmentTotal> Segments, double[] ClvValues, TrackingPartial? Tracking)
+{
+    /// <summary>Table rows the invocation read (the erase log's, <see cref="ShardWrite.EntitiesRead"/>), for the stage's figures.</summary>
+    public long EntitiesRead { get; init; }
+
+    /// <summary>Table rows the invocation upserted (two per customer written: its row and its segment row).</summary>
+    public long EntitiesWritten { get; init; }
+}
 
 /// <summary>
 /// Stage 3, per shard: scores the shard's compact histories with stage 2's models and cut-points (so each customer
@@ -45,7 +52,7 @@ public sealed class ScoreShard(
         var tracking = fit.TrackingCalibrationEnd is { } calibrationEnd
             ? TrackingPartial.Of(histories, calibrationEnd, plan.AsOf, clv)
             : null;
-        var scored = new ScoredShard(shard, scores.Length, written, Totals(scores), [.. scores.Select(s => s.Clv)], tracking);
+        var scored = new ScoredShard(shard, scores.Length, written.Written, Totals(scores), [.. scores.Select(s => s.Clv)], tracking) { EntitiesRead = written.EntitiesRead, EntitiesWritten = written.EntitiesWritten };
         await artefacts.WriteAsync(NightlyArtefacts.Scored(plan.RunId, shard), scored, cancellationToken);
         return scored;
     }

@@ -14,7 +14,8 @@ namespace Crm.Serverless.Core.Privacy;
 /// <see cref="CrmTables.CustomerKeyedTables"/> with the customer's one row range, then every run's scores table that
 /// exists (retained runs and a run in progress: the customer's row, found by the same range, and its segment row),
 /// plus the unattributed rejected records that mention the customer, so the HTTP function and the CLI erase and
-/// export the same rows.
+/// export the same rows. An erase is first logged, hashed, per shard (<see cref="EraseLog"/>), so a run writing
+/// that shard's scores at the same time drops the customer too.
 /// </summary>
 public sealed class CustomerPrivacyService(
     CrmTables tables,
@@ -22,6 +23,7 @@ public sealed class CustomerPrivacyService(
     Campaigns.CampaignStore campaigns,
     TimeProvider clock,
     StoreCurrency storeCurrency,
+    EraseLog eraseLog,
     ILogger<CustomerPrivacyService> logger)
 {
     private const int MaxBatch = 100;
@@ -36,6 +38,9 @@ public sealed class CustomerPrivacyService(
     {
         RequireValid(customerId);
         var deleted = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        // First of all, so a run scoring the customer's shard meanwhile sees the erase and drops the customer (EraseLog).
+        await eraseLog.AppendAsync(customerId, cancellationToken);
 
         // Before the customer-keyed rows: the campaign index rows are found from the customer's CampaignMembers rows.
         deleted[tables.CampaignIndex.Name] = await campaigns.EraseIndexAsync(customerId, cancellationToken);

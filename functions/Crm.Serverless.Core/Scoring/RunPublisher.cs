@@ -12,7 +12,7 @@ namespace Crm.Serverless.Core.Scoring;
 /// queue path calls it from <see cref="ShardScoreWriter"/>, the staged night from its completing stage). Idempotent,
 /// so a redelivered completion, or one that died half-way, can simply call it again.
 /// </summary>
-public sealed class RunPublisher(RunStore runs, CrmTables tables, IOptions<NightlyOptions> options, TimeProvider clock, ILogger<RunPublisher> logger)
+public sealed class RunPublisher(RunStore runs, CrmTables tables, Privacy.EraseLog eraseLog, IOptions<NightlyOptions> options, TimeProvider clock, ILogger<RunPublisher> logger)
 {
     /// <summary>A staged segment CSV is sent within seconds; one this old was left by a process that died sending it.</summary>
     private static readonly TimeSpan StagedCsvLifetime = TimeSpan.FromHours(1);
@@ -40,13 +40,15 @@ public sealed class RunPublisher(RunStore runs, CrmTables tables, IOptions<Night
     /// <summary>
     /// Deletes the scores tables of finished runs beyond <see cref="NightlyOptions.RunRetention"/>: the current run and
     /// the most recently completed others are kept; a run still scoring is never touched, however old. Also sweeps
-    /// staged segment CSVs left behind by a process that died while sending one.
+    /// staged segment CSVs left behind by a process that died while sending one, and the erase log's old rows.
     /// </summary>
     /// <returns>The runs pruned.</returns>
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
         var current = await runs.GetCurrentRunIdAsync(cancellationToken);
-        var finished = (await runs.ListUnprunedAsync(cancellationToken))
+        var unpruned = await runs.ListUnprunedAsync(cancellationToken);
+        await PruneEraseLogAsync(unpruned, cancellationToken);
+        var finished = unpruned
             .Where(r => r.Status is RunStatus.Complete or RunStatus.Superseded)
             .OrderByDescending(r => r.RunId == current)
             .ThenByDescending(r => r.CompletedAt)
@@ -81,5 +83,21 @@ public sealed class RunPublisher(RunStore runs, CrmTables tables, IOptions<Night
         }
 
         return pruned;
+    }
+
+    /// <summary>
+    /// An erase row matters only to a run that may still write scores (status scoring, a stalled one too, since it can be
+    /// resumed) and that was created less than <see cref="Privacy.EraseLog.Lookback"/> after it. So rows older than the
+    /// window start of the oldest such run go, or with none, older than now's window start (a run created from now on
+    /// reads no further back). Finished runs' tables were already cleaned by the erase itself.
+    /// </summary>
+    private async Task PruneEraseLogAsync(IReadOnlyList<RunStore.RetainedRun> unpruned, CancellationToken cancellationToken)
+    {
+        var oldest = unpruned.Where(r => r.Status == RunStatus.Scoring && r.CreatedAt is not null).Select(r => r.CreatedAt!.Value).Append(clock.GetUtcNow()).Min();
+        var removed = await eraseLog.PruneAsync(Privacy.EraseLog.WindowStart(oldest), cancellationToken);
+        if (removed > 0)
+        {
+            logger.LogInformation("Pruned {Rows} erase-log rows older than the oldest run in progress", removed);
+        }
     }
 }

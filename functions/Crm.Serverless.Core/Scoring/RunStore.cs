@@ -121,18 +121,18 @@ public sealed class RunStore(CrmTables tables, TimeProvider clock)
     }
 
     /// <summary>A run whose scores table still exists (or may), as retention sees it.</summary>
-    public sealed record RetainedRun(string RunId, string Status, DateTimeOffset? CompletedAt);
+    public sealed record RetainedRun(string RunId, string Status, DateTimeOffset? CompletedAt, DateTimeOffset? CreatedAt = null);
 
     /// <summary>Every run whose scores table retention has not deleted, newest first (one query of the runs partition).</summary>
     public async Task<IReadOnlyList<RetainedRun>> ListUnprunedAsync(CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunsPartition}");
         var found = new List<RetainedRun>();
-        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, ["RowKey", "Status", "CompletedAt", PrunedColumn], cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, ["RowKey", "Status", "CompletedAt", "CreatedAt", PrunedColumn], cancellationToken))
         {
             if (row.GetBoolean(PrunedColumn) != true)
             {
-                found.Add(new RetainedRun(row.RowKey, row.GetString("Status"), row.GetDateTimeOffset("CompletedAt")));
+                found.Add(new RetainedRun(row.RowKey, row.GetString("Status"), row.GetDateTimeOffset("CompletedAt"), row.GetDateTimeOffset("CreatedAt")));
             }
         }
 

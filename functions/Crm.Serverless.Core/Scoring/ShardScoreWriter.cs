@@ -1,32 +1,37 @@
 using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Privacy;
 using Crm.Serverless.Core.Storage;
 
 namespace Crm.Serverless.Core.Scoring;
+
+/// <summary>What one shard's write kept and what it read to let erasures win.</summary>
+/// <param name="Written">Customers whose rows were written and stayed.</param>
+/// <param name="EntitiesRead">Erase-log rows read (both reads): O(erasures in the shard lately), not the shard.</param>
+/// <param name="EntitiesWritten">Rows upserted: each kept customer's row and its segment row.</param>
+public sealed record ShardWrite(int Written, int EntitiesRead, int EntitiesWritten);
 
 /// <summary>
 /// Writes one shard's scores into its run's own table (<see cref="RunScoreKeys"/>): every run, a backfill too, since no
 /// run's rows can touch another's; readers see a run only once <see cref="RunPublisher"/> points at it. Idempotent: a
 /// retried shard upserts the same rows again. Called by the nightly stage 3 (<see cref="Nightly.ScoreShard"/>).
-/// Erase wins: only customers whose row is still stored get a score, and those whose row is gone after the write are
-/// deleted again. An erase removes the customer row before any run's scores (<see cref="CrmTables.CustomerKeyedTables"/>),
-/// so whichever way an erase and this write interleave, the erased customer ends without a row in this run.
+/// Erase wins: customers in the shard's erase log since the run's window start (<see cref="EraseLog"/>) get no score,
+/// and those logged by the time the rows are written are deleted again; an erase logged later deletes the rows itself
+/// (it walks the run tables after logging), so whichever way an erase and this write interleave, the erased customer
+/// ends without a row in this run.
 /// </summary>
-public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers)
+public sealed class ShardScoreWriter(CrmTables tables, EraseLog eraseLog)
 {
     private const int MaxBatch = 100;
 
     /// <summary>
     /// Writes one shard's scores of <paramref name="run"/>: each customer's row and its segment row, in 100-entity
-    /// batches of one partition. Reads the keys and one column of the shard's customer rows before and after (1,000
-    /// rows a request): customers not stored before get nothing, those gone after have both rows deleted again (if the
-    /// erase deleted the customer row before the second read, this deletes the scores; if after, the erase's own pass
-    /// over the run tables comes after these writes).
+    /// batches of one partition. Reads the shard's erase log before (those customers get nothing) and after (those
+    /// written have both rows deleted again).
     /// </summary>
-    /// <returns>The customers whose rows were written and stayed.</returns>
     /// <exception cref="ArgumentException">A score of a customer of another shard.</exception>
-    public async Task<int> WriteAsync(RunRecord run, int shard, IReadOnlyList<CustomerScore> scores, CancellationToken cancellationToken)
+    public async Task<ShardWrite> WriteAsync(RunRecord run, int shard, IReadOnlyList<CustomerScore> scores, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(scores);
@@ -36,9 +41,9 @@ public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers)
         }
 
         var table = tables.RunScores(run.RunId);
-        var partition = CrmKeys.Partition(shard);
-        var stored = await customers.ReadConsentAsync(partition, cancellationToken);
-        var kept = scores.Where(s => stored.ContainsKey(s.CustomerId)).ToArray();
+        var since = EraseLog.WindowStart(run.CreatedAt);
+        var (before, readBefore) = await eraseLog.ReadSinceAsync(shard, since, cancellationToken);
+        var kept = before.Count == 0 ? [.. scores] : scores.Where(s => !before.Contains(EraseLog.Hash(s.CustomerId))).ToArray();
         foreach (var chunk in kept.Select(ScoreEntity.From).Chunk(MaxBatch))
         {
             await UpsertAsync(table, chunk, cancellationToken);
@@ -52,14 +57,16 @@ public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers)
             }
         }
 
-        var still = await customers.ReadConsentAsync(partition, cancellationToken);
-        foreach (var erased in kept.Where(s => !still.ContainsKey(s.CustomerId)))
+        var (after, readAfter) = await eraseLog.ReadSinceAsync(shard, since, cancellationToken);
+        after.ExceptWith(before);
+        var erased = after.Count == 0 ? [] : kept.Where(s => after.Contains(EraseLog.Hash(s.CustomerId))).ToArray();
+        foreach (var score in erased)
         {
-            await DeleteIfExistsAsync(table, ScoreEntity.ForSegment(erased), cancellationToken);
-            await DeleteIfExistsAsync(table, ScoreEntity.From(erased), cancellationToken);
+            await DeleteIfExistsAsync(table, ScoreEntity.ForSegment(score), cancellationToken);
+            await DeleteIfExistsAsync(table, ScoreEntity.From(score), cancellationToken);
         }
 
-        return kept.Count(s => still.ContainsKey(s.CustomerId));
+        return new ShardWrite(kept.Length - erased.Length, readBefore + readAfter, 2 * kept.Length);
     }
 
     private static async Task UpsertAsync(TableClient table, ScoreEntity[] chunk, CancellationToken cancellationToken)

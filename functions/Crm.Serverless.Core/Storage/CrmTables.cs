@@ -67,6 +67,9 @@ public sealed class CrmTables(
     /// <summary>Next best products per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
     public TableClient Recommendations { get; } = service.GetTableClient(storage.Value.RecommendationsTable);
 
+    /// <summary>Recent erasures per shard, hashed (<see cref="Privacy.EraseLog"/>): what a run's score writer reads instead of the customer partition.</summary>
+    public TableClient Erasures { get; } = service.GetTableClient(storage.Value.ErasuresTable);
+
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = service.GetTableClient(storage.Value.RunsTable);
 
@@ -100,13 +103,14 @@ public sealed class CrmTables(
     /// is neither erased nor exported.
     /// </summary>
     /// <remarks>
-    /// Erasure walks these in order, then every run's scores table (<see cref="ListRunScoresAsync"/>): Customers
-    /// before the scores and recommendations is what lets a scoring write that races an erase lose (see ShardScoreWriter).
+    /// Erasure logs the erase (<see cref="Erasures"/>), walks these in order, then every run's scores table
+    /// (<see cref="ListRunScoresAsync"/>): the log first and the run tables last is what lets a scoring write that races an
+    /// erase lose (see <see cref="Privacy.EraseLog"/>); Customers before the recommendations does the same for those.
     /// </remarks>
     public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Recommendations, Consent, Interactions, CampaignMembers];
 
     /// <summary>The fixed tables; the runs' scores tables come and go (<see cref="ListAllTablesAsync"/>).</summary>
-    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings, Campaigns, CampaignIndex];
+    public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings, Campaigns, CampaignIndex, Erasures];
 
     /// <summary>The fixed tables and every run's scores table that exists now.</summary>
     public async Task<IReadOnlyList<TableClient>> ListAllTablesAsync(CancellationToken cancellationToken)

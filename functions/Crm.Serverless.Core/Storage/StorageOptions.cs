@@ -44,6 +44,9 @@ public sealed class StorageOptions
     /// <summary>Campaign membership keyed by campaign, so one campaign's members are one partition.</summary>
     public string CampaignIndexTable => TablePrefix + "CampaignIndex";
 
+    /// <summary>Recent erasures per shard, as hashes of the customer id (<see cref="Privacy.EraseLog"/>).</summary>
+    public string ErasuresTable => TablePrefix + "Erasures";
+
     /// <summary>Versioned model artefacts with their metrics (container names must be lower case).</summary>
     public string ModelsContainer => (TablePrefix + "models").ToLowerInvariant();
 
