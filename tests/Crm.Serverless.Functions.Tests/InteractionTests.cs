@@ -384,7 +384,8 @@ public class InteractionTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         Assert.False(before);
         Assert.True(await reader.AnyAsync(CancellationToken.None));
-        var events = shard["m-1"];
+        var events = shard.Interactions["m-1"];
+        Assert.Equal(3, shard.RowsRead); // two interactions and the aggregates row
         Assert.Equal([Ml.Data.InteractionChannel.Chat, Ml.Data.InteractionChannel.Phone], events.Select(e => e.Channel));
         Assert.Equal([true, false], events.Select(e => e.Inbound));
         Assert.Equal(1, events[0].Rating);

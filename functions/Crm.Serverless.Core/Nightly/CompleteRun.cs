@@ -40,6 +40,11 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
         {
             await artefacts.DeleteAsync(NightlyArtefacts.Histories(plan.RunId, shard), cancellationToken);
             await artefacts.DeleteAsync(NightlyArtefacts.Summary(plan.RunId, shard), cancellationToken);
+            if (plan.Interactions)
+            {
+                await artefacts.DeleteAsync(ShardInteractions.Events(plan.RunId, shard), cancellationToken);
+                await artefacts.DeleteAsync(ShardInteractions.SampleEvents(plan.RunId, shard), cancellationToken);
+            }
         }
 
         return completed;

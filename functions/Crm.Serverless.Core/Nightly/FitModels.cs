@@ -63,7 +63,8 @@ public sealed class FitModels(
     ModelRegistry registry,
     ClvService clv,
     RunStore runs,
-    NightlyArtefacts artefacts)
+    NightlyArtefacts artefacts,
+    ShardInteractions interactions)
 {
     /// <summary>Below this, the spend model has too little to fit and its estimates would be noise.</summary>
     public const int MinimumRepeatCustomers = 10;
@@ -89,7 +90,7 @@ public sealed class FitModels(
         steps["fit.clvAndCutPoints"] = stopwatch.Elapsed.TotalSeconds;
 
         stopwatch.Restart();
-        var sample = PurchaseTable.From(shards.SelectMany(s => s.Sample.ToHistories()).ToList());
+        var sample = PurchaseTable.From(shards.SelectMany(s => s.Sample.ToHistories()).ToList(), await interactions.SampleAsync(plan, cancellationToken), plan.Interactions);
         var trained = new List<TrainingSummary>();
         if (plan.Train)
         {
@@ -102,7 +103,7 @@ public sealed class FitModels(
         var scorers = new List<ScoringSource>();
         foreach (var target in Enum.GetValues<PropensityTarget>())
         {
-            scorers.Add(await ModelInUseAsync(target, trained, plan.AsOf, cancellationToken));
+            scorers.Add(await ModelInUseAsync(target, trained, plan, cancellationToken));
         }
 
         steps["fit.trainAndGate"] = stopwatch.Elapsed.TotalSeconds;
@@ -155,7 +156,7 @@ public sealed class FitModels(
     /// not see the future), or when it was trained on another feature layout (retrain to replace it).
     /// </summary>
     private async Task<ScoringSource> ModelInUseAsync(
-        PropensityTarget target, IReadOnlyList<TrainingSummary> training, DateOnly asOf, CancellationToken cancellationToken)
+        PropensityTarget target, IReadOnlyList<TrainingSummary> training, NightPlan plan, CancellationToken cancellationToken)
     {
         var name = ModelRegistry.TargetName(target);
         var trained = training.FirstOrDefault(t => t.Target == name);
@@ -169,7 +170,7 @@ public sealed class FitModels(
             // Training already chose the version (and checked its window); a backfill's candidate is not promoted.
             if (trained is { ScoringVersion: { } chosen })
             {
-                return OfLayout(await registry.LoadAsync(target, chosen, cancellationToken), new ScoringSource(name, chosen, $"model {chosen}"));
+                return OfLayout(await registry.LoadAsync(target, chosen, cancellationToken), plan, new ScoringSource(name, chosen, $"model {chosen}"));
             }
 
             if (await registry.LoadPromotedAsync(target, cancellationToken) is not { } promoted)
@@ -178,8 +179,8 @@ public sealed class FitModels(
             }
 
             var windowEnd = promoted.Model.Metadata.TrainingWindowEndUtc;
-            return windowEnd <= NightPlan.AsOfEnd(asOf)
-                ? OfLayout(promoted.Model, new ScoringSource(name, promoted.Version, $"model {promoted.Version}"))
+            return windowEnd <= plan.AsOfEndUtc
+                ? OfLayout(promoted.Model, plan, new ScoringSource(name, promoted.Version, $"model {promoted.Version}"))
                 : new ScoringSource(name, null, string.Create(CultureInfo.InvariantCulture,
                     $"BG/NBD probabilities: the promoted model {promoted.Version} learned from data up to {windowEnd:yyyy-MM-dd}, after this run's as-of date; train (--train) for a model of this date."));
         }
@@ -190,11 +191,12 @@ public sealed class FitModels(
     }
 
     /// <summary>
-    /// The stages score with the purchase features only (the store's interactions do not reach stage 1 yet), so a model
-    /// trained with the interaction features scores nothing here: the BG/NBD probabilities stand in, with the reason.
+    /// The purchase features are always there; the interaction features only when the store had interactions at the
+    /// plan (stage 3 then scores each model with its own layout). A model trained with interaction features in a run
+    /// without them scores nothing: the BG/NBD probabilities stand in, with the reason.
     /// </summary>
-    private static ScoringSource OfLayout(PropensityModel model, ScoringSource source)
-        => model.Fits(FeatureLayout.Purchases)
+    private static ScoringSource OfLayout(PropensityModel model, NightPlan plan, ScoringSource source)
+        => model.Fits(FeatureLayout.Purchases) || (plan.Interactions && model.Fits(FeatureLayout.WithInteractions))
             ? source
             : new ScoringSource(source.Target, null, $"BG/NBD probabilities: {source.Description} was trained with interaction features this run does not have; retrain.");
 

@@ -64,7 +64,8 @@ public sealed class NightlyArtefacts(CrmTables tables)
 }
 
 /// <summary>What a night was asked to do; written when it starts so any instance can resume it.</summary>
-public sealed record NightPlan(string RunId, DateOnly AsOf, bool Train, bool Backfill, bool Publish, int Shards)
+/// <param name="Interactions">The store held interactions when the run was planned: every shard then trains and scores with the interaction features (<see cref="ShardInteractions"/>).</param>
+public sealed record NightPlan(string RunId, DateOnly AsOf, bool Train, bool Backfill, bool Publish, int Shards, bool Interactions = false)
 {
     /// <summary>"As of D" means D's purchases are in: the models' cut-off instant is the end of that day.</summary>
     public DateTime AsOfEndUtc => AsOfEnd(AsOf);

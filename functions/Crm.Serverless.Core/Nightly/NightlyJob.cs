@@ -43,6 +43,7 @@ public sealed class NightlyJob(
     NightProgress progress,
     NightlyArtefacts artefacts,
     HistoryReader histories,
+    ShardInteractions interactions,
     ModelTrainingService training,
     RunStore runs,
     RunLease lease,
@@ -213,7 +214,7 @@ public sealed class NightlyJob(
         }
 
         var date = asOf ?? DateOnly.FromDateTime(all.Max(h => h.Purchases[^1].TimestampUtc));
-        var table = PurchaseTable.From(all);
+        var table = PurchaseTable.From(all, await interactions.ReadAllAsync(cancellationToken), shopSendsInteractions: true);
         var trained = new List<TrainingSummary>();
         foreach (var target in Enum.GetValues<PropensityTarget>())
         {
@@ -272,7 +273,7 @@ public sealed class NightlyJob(
 
         var date = asOf ?? await LatestPurchaseDayAsync(cancellationToken);
         var backfill = await runs.GetLatestCompleteAsync(cancellationToken) is { } current && date < current.AsOf;
-        var plan = new NightPlan(runs.NewRunId(), date, train, backfill, !backfill || publish, CrmKeys.ShardCount);
+        var plan = new NightPlan(runs.NewRunId(), date, train, backfill, !backfill || publish, CrmKeys.ShardCount, await interactions.StoreHasAnyAsync(cancellationToken));
         await artefacts.WriteAsync(NightlyArtefacts.Plan(plan.RunId), plan, cancellationToken);
         await runs.CreateAsync(
             new RunRecord(

@@ -35,7 +35,8 @@ public sealed class ScoreShard(
     IOptions<NightlyOptions> options,
     ShardScoreWriter writer,
     RunStore runs,
-    NightlyArtefacts artefacts)
+    NightlyArtefacts artefacts,
+    ShardInteractions interactions)
 {
     public async Task<ScoredShard> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -44,7 +45,9 @@ public sealed class ScoreShard(
         var histories = (await artefacts.ReadAsync<CompactHistories>(NightlyArtefacts.Histories(plan.RunId, shard), cancellationToken)).ToHistories();
         var churn = await LoadAsync(PropensityTarget.Churn, fit, cancellationToken);
         var purchase = await LoadAsync(PropensityTarget.Purchase, fit, cancellationToken);
-        var scores = Score(histories, plan, fit, churn, purchase);
+        var events = await interactions.ShardAsync(plan, shard, cancellationToken);
+        var scores = Score(histories, plan, fit, churn, purchase, events);
+        await interactions.WriteActivityAsync(plan, shard, events, scores, cancellationToken);
 
         var run = await runs.GetAsync(plan.RunId, cancellationToken)
             ?? throw new InvalidOperationException($"Run {plan.RunId} has no run record.");
@@ -59,28 +62,33 @@ public sealed class ScoreShard(
 
     /// <summary>
     /// Scores some customers (a shard) without storage: CLV with the population's fit, churn and purchase probabilities
-    /// (the models, or the population's BG/NBD), segments against the population's cut-points.
+    /// (the models, or the population's BG/NBD), segments against the population's cut-points. With the shard's
+    /// interactions (a store that has them), a model trained with the interaction features gets them.
     /// </summary>
-    public CustomerScore[] Score(IReadOnlyList<CustomerHistory> histories, NightPlan plan, NightFit fit, PropensityModel? churn, PropensityModel? purchase)
+    public CustomerScore[] Score(
+        IReadOnlyList<CustomerHistory> histories, NightPlan plan, NightFit fit, PropensityModel? churn, PropensityModel? purchase,
+        IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(fit);
         var endOfDay = plan.AsOfEndUtc;
         var model = fit.Clv.ToModel();
         var table = PurchaseTable.From(histories);
-        table.UseCutoffModel(endOfDay, fit.Cutoff is { } cutoff ? new BetaGeoModel(cutoff) : null);
+        var cutoffModel = fit.Cutoff is { } cutoff ? new BetaGeoModel(cutoff) : null;
+        table.UseCutoffModel(endOfDay, cutoffModel);
+        var withInteractions = ShardInteractions.Table(histories, interactions, cutoffModel, endOfDay);
         var summaries = clv.Summarise(histories, plan.CalibrationEndUtc);
         var clvScores = clv.Score(model, summaries);
 
         var windows = propensityOptions.Value;
         var explanations = churn is { } c
-            ? PropensityScorer.Explain(c, table, endOfDay, topFactors: options.Value.ExplanationFactors).ToDictionary(e => e.CustomerId, StringComparer.Ordinal)
+            ? PropensityScorer.Explain(c, ShardInteractions.For(c, table, withInteractions), endOfDay, topFactors: options.Value.ExplanationFactors).ToDictionary(e => e.CustomerId, StringComparer.Ordinal)
             : [];
         var churnProbabilities = churn is null
             ? Probabilities(PropensityScorer.ScoreBetaGeo(table, endOfDay, PropensityTarget.Churn, windows.ChurnWindowDays))
             : explanations.ToDictionary(e => e.Key, e => (double)e.Value.Probability, StringComparer.Ordinal);
         var purchaseProbabilities = Probabilities(purchase is { } p
-            ? PropensityScorer.Score(p, table, endOfDay)
+            ? PropensityScorer.Score(p, ShardInteractions.For(p, table, withInteractions), endOfDay)
             : PropensityScorer.ScoreBetaGeo(table, endOfDay, PropensityTarget.Purchase, windows.PurchaseWindowDays));
 
         // Every summarised customer has a feature row at the same date; the CLV model's own closed form covers any gap.

@@ -41,7 +41,7 @@ public sealed record QualityTallies(
 /// Stage 1, per shard: reads that shard's rows once (purchases net of refunds, and the customer rows for the quality
 /// tallies), writes its compact histories for stage 3 and its summary for stage 2. Bounded by one shard.
 /// </summary>
-public sealed class SummariseShard(HistoryReader histories, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options)
+public sealed class SummariseShard(HistoryReader histories, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, ShardInteractions interactions)
 {
     public async Task<ShardSummary> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -52,15 +52,18 @@ public sealed class SummariseShard(HistoryReader histories, ClvService clv, Nigh
         var compact = CompactHistories.From(shardHistories);
         await artefacts.WriteAsync(NightlyArtefacts.Histories(plan.RunId, shard), compact, cancellationToken);
 
+        var sample = Sample(shardHistories, options.Value.SampleCustomersPerShard);
+        var interactionRows = await interactions.SummariseAsync(plan, shard, sample.Select(h => h.CustomerId), cancellationToken);
+
         var table = PurchaseTable.From(shardHistories);
         var summary = new ShardSummary(
             shard,
             compact.Customers,
-            read.RowsRead,
+            read.RowsRead + interactionRows,
             shardHistories.Count == 0 ? null : shardHistories.Min(h => DateOnly.FromDateTime(h.Purchases[0].TimestampUtc).DayNumber),
             Clv(shardHistories, plan, clv),
             SummaryColumns.Of(table.CutoffSummaries(plan.AsOfEndUtc)),
-            CompactHistories.From(Sample(shardHistories, options.Value.SampleCustomersPerShard)),
+            CompactHistories.From(sample),
             quality.Tallies(shardHistories, plan.AsOfEndUtc));
         await artefacts.WriteAsync(NightlyArtefacts.Summary(plan.RunId, shard), summary, cancellationToken);
         return summary;

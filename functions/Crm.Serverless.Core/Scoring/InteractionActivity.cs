@@ -6,31 +6,35 @@ namespace Crm.Serverless.Core.Scoring;
 /// <summary>
 /// The run report's interaction figures, one run artefact (<c>{runId}/interactions.json</c>): interactions per
 /// channel per week over the <see cref="Weeks"/> weeks ending on the as-of day, and per segment the share of its
-/// customers with a complaint in the 90 days ending then. Counts only: no subject, no customer id.
-/// A shard's figures and the whole run's have the same shape, so shards are summarised apart and merged.
+/// customers with a complaint in the 90 days ending then, and the churn probability of customers with and without
+/// open complaints. Counts only: no subject, no customer id.
+/// A shard's figures and the whole run's have the same shape: stage 3 summarises each shard, stage 4 merges them.
 /// </summary>
 /// <param name="FirstWeek">Week <c>i</c> covers the seven days from <c>FirstWeek + 7i</c>; the last one ends on <paramref name="AsOf"/>.</param>
+/// <param name="OpenComplaints">Churn by open complaints; null in figures stored before it was counted.</param>
 public sealed record InteractionActivity(
     DateOnly AsOf,
     DateOnly FirstWeek,
     long Interactions,
     int CustomersWithInteractions,
     IReadOnlyList<ChannelWeeks> ByChannel,
-    IReadOnlyList<SegmentComplaints> Segments)
+    IReadOnlyList<SegmentComplaints> Segments,
+    ComplaintChurn? OpenComplaints = null)
 {
     public const int Weeks = 26;
     public const int ComplaintDays = 90;
 
     public static DateOnly FirstWeekOf(DateOnly asOf) => asOf.AddDays(1 - 7 * Weeks);
 
-    /// <summary>One shard's figures: its customers' interactions and the segment of every customer it scored.</summary>
+    /// <summary>One shard's figures: its customers' interactions and every customer it scored (segment, churn probability).</summary>
     public static InteractionActivity Summarise(
         IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>> interactions,
-        IReadOnlyDictionary<string, string> segmentOf,
+        IReadOnlyList<CustomerScore> scores,
         DateOnly asOf)
     {
         ArgumentNullException.ThrowIfNull(interactions);
-        ArgumentNullException.ThrowIfNull(segmentOf);
+        ArgumentNullException.ThrowIfNull(scores);
+        var segmentOf = scores.ToDictionary(s => s.CustomerId, s => s.Segment, StringComparer.Ordinal);
         var firstWeek = FirstWeekOf(asOf);
         var firstComplaintDay = asOf.AddDays(1 - ComplaintDays);
         var weeks = InteractionNames.Channels.Select(_ => new int[Weeks]).ToArray();
@@ -69,7 +73,8 @@ public sealed record InteractionActivity(
             total,
             interactions.Count(pair => pair.Value.Count > 0),
             [.. InteractionNames.Channels.Select(c => new ChannelWeeks(InteractionNames.Name(c), weeks[(int)c]))],
-            [.. segments.OrderBy(s => s.Segment, StringComparer.Ordinal)]);
+            [.. segments.OrderBy(s => s.Segment, StringComparer.Ordinal)],
+            ComplaintChurn.Of(interactions, scores, asOf));
     }
 
     /// <summary>Adds up shards' figures (all of the same as-of day).</summary>
@@ -93,7 +98,8 @@ public sealed record InteractionActivity(
             [.. parts.SelectMany(p => p.Segments)
                 .GroupBy(s => s.Segment, StringComparer.Ordinal)
                 .Select(g => new SegmentComplaints(g.Key, g.Sum(s => s.Customers), g.Sum(s => s.WithComplaint), g.Sum(s => s.Complaints)))
-                .OrderBy(s => s.Segment, StringComparer.Ordinal)]);
+                .OrderBy(s => s.Segment, StringComparer.Ordinal)],
+            parts.All(p => p.OpenComplaints is not null) ? ComplaintChurn.Merge([.. parts.Select(p => p.OpenComplaints!)]) : null);
     }
 }
 

@@ -5,17 +5,20 @@ using Crm.Serverless.Ml.Data;
 
 namespace Crm.Serverless.Core.Storage;
 
+/// <summary>One shard's interactions by customer id, and how many rows reading them took.</summary>
+public sealed record InteractionShardRead(IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>> Interactions, long RowsRead);
+
 /// <summary>
 /// Reads interactions back: a shard's for the models (1,000-row pages, no subject), one customer's for the 360
 /// view, and the aggregates rows for the exports. Customer-keyed like the Customers table (<see cref="CrmKeys"/>).
 /// </summary>
 public sealed class InteractionReader(CrmTables tables)
 {
-    /// <summary>What the models read: never the subject (free text stays out of features and artefacts).</summary>
+    /// <summary>What the models and the run's figures read: never the subject (free text stays out of features and artefacts).</summary>
     private static readonly string[] EventColumns =
     [
         "RowKey", nameof(InteractionEntity.OccurredAt), nameof(InteractionEntity.Channel), nameof(InteractionEntity.Direction),
-        nameof(InteractionEntity.Type), nameof(InteractionEntity.Rating), nameof(InteractionEntity.ResolvedAt), nameof(InteractionEntity.CampaignId),
+        nameof(InteractionEntity.Type), nameof(InteractionEntity.Rating), nameof(InteractionEntity.ResolvedAt),
     ];
 
     /// <summary>
@@ -35,13 +38,18 @@ public sealed class InteractionReader(CrmTables tables)
         return false;
     }
 
-    /// <summary>Every customer of the shard with interactions, each customer's interactions oldest first.</summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>> ReadShardAsync(int shard, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every customer of the shard with interactions, each customer's interactions oldest first (without campaign id,
+    /// which no feature or figure uses), and the rows the partition scan read (aggregates rows included).
+    /// </summary>
+    public async Task<InteractionShardRead> ReadShardAsync(int shard, CancellationToken cancellationToken)
     {
         var events = new Dictionary<string, List<InteractionEvent>>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
+        long rowsRead = 0;
         await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Interactions, filter, EventColumns, cancellationToken))
         {
+            rowsRead++;
             if (CrmKeys.IsCustomerRow(row.RowKey))
             {
                 continue;
@@ -57,10 +65,12 @@ public sealed class InteractionReader(CrmTables tables)
             list.Add(InteractionEntity.FromRow(row).ToInteraction().ToEvent());
         }
 
-        return events.ToDictionary(
-            pair => pair.Key,
-            pair => (IReadOnlyList<InteractionEvent>)[.. pair.Value.OrderBy(e => e.TimestampUtc)],
-            StringComparer.Ordinal);
+        return new InteractionShardRead(
+            events.ToDictionary(
+                pair => pair.Key,
+                pair => (IReadOnlyList<InteractionEvent>)[.. pair.Value.OrderBy(e => e.TimestampUtc)],
+                StringComparer.Ordinal),
+            rowsRead);
     }
 
     /// <summary>One customer's aggregates row (null when none) and every interaction, newest first: one range query.</summary>

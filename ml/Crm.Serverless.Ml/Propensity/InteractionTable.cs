@@ -24,9 +24,12 @@ internal sealed class InteractionTable
 
     /// <summary>
     /// Null when the shop sends no interactions (no dictionary, or no event for any of the customers): the models then
-    /// use the layout without interaction features.
+    /// use the layout without interaction features. With <paramref name="shopSendsInteractions"/> a dictionary with no
+    /// event for these customers still gives a (empty) table: a shard of a shop that sends interactions has customers
+    /// with none, and for them zero complaints is known, not missing.
     /// </summary>
-    public static InteractionTable? From(string[] customerIds, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions)
+    public static InteractionTable? From(
+        string[] customerIds, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions, bool shopSendsInteractions = false)
     {
         if (interactions is null)
         {
@@ -40,7 +43,7 @@ internal sealed class InteractionTable
             offsets[customer + 1] = offsets[customer] + count;
         }
 
-        if (offsets[^1] == 0)
+        if (offsets[^1] == 0 && !shopSendsInteractions)
         {
             return null;
         }

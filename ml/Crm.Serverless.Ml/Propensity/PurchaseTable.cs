@@ -11,13 +11,14 @@ namespace Crm.Serverless.Ml.Propensity;
 /// </summary>
 public sealed class PurchaseTable
 {
-    private PurchaseTable(string[] customerIds, int[] offsets, long[] ticks, double[] amounts, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions)
+    private PurchaseTable(
+        string[] customerIds, int[] offsets, long[] ticks, double[] amounts, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions, bool shopSendsInteractions)
     {
         CustomerIds = customerIds;
         Offsets = offsets;
         Ticks = ticks;
         Amounts = amounts;
-        Interactions = InteractionTable.From(customerIds, interactions);
+        Interactions = InteractionTable.From(customerIds, interactions, shopSendsInteractions);
     }
 
     public int CustomerCount => CustomerIds.Length;
@@ -84,8 +85,12 @@ public sealed class PurchaseTable
     }
 
     /// <param name="interactions">Each customer's interactions (any order), or null when the shop sends none.</param>
+    /// <param name="shopSendsInteractions">
+    /// The shop sends interactions, so the table has the interaction layout even when none of these customers has one
+    /// (a shard or sample of the shop: every shard must give the models the same columns).
+    /// </param>
     public static PurchaseTable From(
-        IEnumerable<CustomerHistory> histories, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions = null)
+        IEnumerable<CustomerHistory> histories, IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>>? interactions = null, bool shopSendsInteractions = false)
     {
         ArgumentNullException.ThrowIfNull(histories);
 
@@ -118,7 +123,7 @@ public sealed class PurchaseTable
             offsets[++customer] = next;
         }
 
-        return new PurchaseTable(ids, offsets, ticks, amounts, interactions);
+        return new PurchaseTable(ids, offsets, ticks, amounts, interactions, shopSendsInteractions);
     }
 
     /// <summary>Index one past the customer's last purchase made on or before <paramref name="ticks"/>.</summary>

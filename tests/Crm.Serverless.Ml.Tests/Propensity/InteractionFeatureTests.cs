@@ -130,6 +130,22 @@ public class InteractionFeatureTests
     }
 
     [Fact]
+    public void From_ShopThatSendsInteractions_CustomersWithoutAny_GetTheInteractionLayoutWithKnownZeros()
+    {
+        // A shard of a shop that sends interactions may hold none of them: it must still give the models their columns.
+        var table = PurchaseTable.From([Buyer], Interactions(("someone-else", Contacts)), shopSendsInteractions: true);
+
+        var row = FeatureBuilder.Build(table, AsOf, windowDays: 30).Row(0);
+
+        Assert.Equal(FeatureLayout.WithInteractions, table.Layout);
+        Assert.Equal(FeatureLayout.WithInteractions.Count, row.Length);
+        Assert.Equal(0f, row[IndexOf("ComplaintsLast90Days")]);
+        Assert.Equal(0f, row[IndexOf("UnresolvedComplaintsLast90Days")]);
+        Assert.Equal(-1f, row[IndexOf("DaysSinceLastInbound")]);
+        Assert.Equal(FeatureLayout.Purchases, PurchaseTable.From([Buyer], interactions: null, shopSendsInteractions: true).Layout);
+    }
+
+    [Fact]
     public void Score_ModelOfOneLayoutOnDataOfTheOther_IsRefused()
     {
         var shop = ShopSimulator.Simulate(new ShopSimulationOptions
