@@ -160,5 +160,7 @@ public sealed class CrmTables(
         {
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
+
+        await ShardSummaryReader.MarkNewStoreAsync(this, cancellationToken);
     }
 }
