@@ -62,6 +62,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<BasketReader>();
+        services.AddSingleton<ShardSummaryReader>();
         services.AddSingleton<Products.ProductFactsService>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelTrainingService>();

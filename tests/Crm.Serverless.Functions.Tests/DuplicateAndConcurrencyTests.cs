@@ -333,6 +333,7 @@ public class DuplicateAndConcurrencyTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Equal(0, unexpected);
         Assert.Equal(0, wrongLinks);
         Assert.Empty(mismatches);
+        Assert.Empty(await StorageRecount.SummaryMismatchesAsync(tables.Customers));
         Assert.Equal(0, wrongNet);
         Assert.Equal(0, staleFields);
         Assert.Empty(await StorageRecount.AllRowsAsync(tables.Rejected));

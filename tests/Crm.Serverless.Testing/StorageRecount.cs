@@ -26,7 +26,11 @@ public static class StorageRecount
         public int LinkMismatches { get; init; }
     }
 
+    /// <summary>Every row of the table except the Customers table's summary rows (<see cref="CrmKeys.SummaryRow"/>): the rows data is stored in.</summary>
     public static async Task<List<TableEntity>> AllRowsAsync(TableClient table)
+        => [.. (await AllRowsWithSummariesAsync(table)).Where(row => !IsCustomerSummary(row))];
+
+    public static async Task<List<TableEntity>> AllRowsWithSummariesAsync(TableClient table)
     {
         var rows = new List<TableEntity>();
         await foreach (var row in Scanner.QueryAsync<TableEntity>(table, filter: null, select: null, CancellationToken.None))
@@ -35,6 +39,61 @@ public static class StorageRecount
         }
 
         return rows;
+    }
+
+    /// <summary>A summary row of a shard partition (other tables' keys without a separator are not in shard partitions).</summary>
+    public static bool IsCustomerSummary(TableEntity row)
+        => row.RowKey.StartsWith(CrmKeys.SummaryPrefix) && CrmKeys.IsSummaryRow(row.RowKey) && CrmKeys.AllPartitions().Contains(row.PartitionKey);
+
+    /// <summary>
+    /// Customers whose stored summary row differs from one recomputed from their customer and purchase rows (or who
+    /// have a customer row and no summary row, or a summary row and no customer row).
+    /// </summary>
+    public static async Task<List<string>> SummaryMismatchesAsync(TableClient customers)
+    {
+        var rows = await AllRowsWithSummariesAsync(customers);
+        var stored = rows.Where(IsCustomerSummary).ToDictionary(row => row.RowKey[1..], StringComparer.Ordinal);
+        var mismatches = new List<string>();
+        foreach (var group in rows.Where(row => !IsCustomerSummary(row)).GroupBy(row => CrmKeys.CustomerIdOf(row.RowKey), StringComparer.Ordinal))
+        {
+            var customer = group.Where(row => CrmKeys.IsCustomerRow(row.RowKey)).Select(EntityMapper.ToCustomer).SingleOrDefault();
+            var recount = CustomerSummaryRow.Of(group.Key, customer, group.Where(row => !CrmKeys.IsCustomerRow(row.RowKey)).Select(EntityMapper.ToTransaction));
+            if (!stored.Remove(group.Key, out var row) || CustomerSummaryRow.FromEntity(row) is not { } summary || Describe(summary) != Describe(recount))
+            {
+                mismatches.Add(group.Key);
+            }
+        }
+
+        return [.. mismatches, .. stored.Keys];
+    }
+
+    /// <summary>Every field of a summary as text, to compare two.</summary>
+    public static string Describe(CustomerSummaryRow summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return System.Text.Json.JsonSerializer.Serialize(new
+        {
+            summary.CustomerId,
+            summary.HasContact,
+            summary.EmailHash,
+            summary.PurchaseCount,
+            summary.GrossAmountScaled,
+            summary.TotalAmountScaled,
+            summary.RefundedAmountScaled,
+            Purchases = summary.Purchases.Select(p => new
+            {
+                p.TransactionId,
+                p.PurchasedAt.UtcTicks,
+                p.AmountScaled,
+                p.RefundedScaled,
+                p.OriginalAmountScaled,
+                p.DiscountScaled,
+                p.CouponCode,
+                p.CampaignId,
+                p.ItemsJson,
+                p.RefundedItemsJson,
+            }),
+        });
     }
 
     /// <summary>
@@ -113,7 +172,7 @@ public static class StorageRecount
         var found = new List<(string, TableEntity)>();
         foreach (var table in tables)
         {
-            foreach (var row in await AllRowsAsync(table))
+            foreach (var row in await AllRowsWithSummariesAsync(table))
             {
                 if (((IDictionary<string, object>)row).Values.OfType<string>().Append(row.PartitionKey).Append(row.RowKey).Any(value => Holds(value, customerId)))
                 {

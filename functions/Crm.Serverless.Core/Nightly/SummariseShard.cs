@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Ml.Clv;
@@ -38,16 +36,22 @@ public sealed record QualityTallies(
     int FuturePurchases);
 
 /// <summary>
-/// Stage 1, per shard: reads that shard's rows once (purchases net of refunds, and the customer rows for the quality
-/// tallies), writes its compact histories for stage 3 and its summary for stage 2. Bounded by one shard.
+/// Stage 1, per shard: reads that shard's customer summaries once (about one entity per customer: their purchases net
+/// of refunds and the fields the quality tallies use, <see cref="ShardSummaryReader"/>), writes its compact histories
+/// for stage 3 and its summary for stage 2. Bounded by one shard.
 /// </summary>
-public sealed class SummariseShard(HistoryReader histories, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, ShardInteractions interactions)
+public sealed class SummariseShard(ShardSummaryReader reader, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, ShardInteractions interactions)
 {
     public async Task<ShardSummary> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        var read = await reader.ReadAsync(shard, cancellationToken);
         var quality = new QualityCounter();
-        var read = await histories.ReadShardAsync(shard, quality.Add, cancellationToken);
+        foreach (var customer in read.Customers)
+        {
+            quality.Add(customer);
+        }
+
         var shardHistories = read.Histories;
         var compact = CompactHistories.From(shardHistories);
         await artefacts.WriteAsync(NightlyArtefacts.Histories(plan.RunId, shard), compact, cancellationToken);
@@ -59,7 +63,7 @@ public sealed class SummariseShard(HistoryReader histories, ClvService clv, Nigh
         var summary = new ShardSummary(
             shard,
             compact.Customers,
-            read.RowsRead + interactionRows,
+            read.EntitiesRead + interactionRows,
             shardHistories.Count == 0 ? null : shardHistories.Min(h => DateOnly.FromDateTime(h.Purchases[0].TimestampUtc).DayNumber),
             Clv(shardHistories, plan, clv),
             SummaryColumns.Of(table.CutoffSummaries(plan.AsOfEndUtc)),
@@ -92,16 +96,16 @@ public sealed class SummariseShard(HistoryReader histories, ClvService clv, Nigh
         return [.. kept.Select(i => histories[i])];
     }
 
-    private static long Hash(string text) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0);
+    private static long Hash(string text) => CustomerSummaryRow.HashOf(text);
 
-    /// <summary>Tallies the customer rows as the scan passes them.</summary>
+    /// <summary>Tallies the customers' summaries.</summary>
     private sealed class QualityCounter
     {
         private readonly List<long> _emails = [];
         private long _customers, _transactions, _contacts, _transactionsWithoutContact, _gross, _refunded;
         private int _withoutContact, _contactsWithoutPurchases;
 
-        public void Add(CustomerEntity customer)
+        public void Add(CustomerSummaryRow customer)
         {
             _customers++;
             _gross += customer.GrossAmountScaled;
@@ -111,10 +115,10 @@ public sealed class SummariseShard(HistoryReader histories, ClvService clv, Nigh
             {
                 _contacts++;
                 _contactsWithoutPurchases += customer.PurchaseCount == 0 ? 1 : 0;
-                if (customer.Email is { Length: > 0 } email)
+                if (customer.EmailHash is { } email)
                 {
-                    // Only the normalised form is compared and only group sizes leave the run: no address is stored.
-                    _emails.Add(Hash(email.Trim().ToLowerInvariant()));
+                    // Only the normalised form's hash is compared and only group sizes leave the run.
+                    _emails.Add(email);
                 }
             }
             else if (customer.PurchaseCount > 0)

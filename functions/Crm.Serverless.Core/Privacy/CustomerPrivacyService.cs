@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
@@ -46,7 +47,7 @@ public sealed class CustomerPrivacyService(
         deleted[tables.CampaignIndex.Name] = await campaigns.EraseIndexAsync(customerId, cancellationToken);
         foreach (var table in tables.CustomerKeyedTables)
         {
-            deleted[table.Name] = await DeleteAllAsync(table, ct => CustomerKeysAsync(table, customerId, ct), cancellationToken);
+            deleted[table.Name] = await DeleteAllAsync(table, ct => table == tables.Customers ? CustomerRowsAsync(customerId, ct) : CustomerKeysAsync(table, customerId, ct), cancellationToken);
         }
 
         await foreach (var runScores in tables.ListRunScoresAsync(cancellationToken))
@@ -162,6 +163,21 @@ public sealed class CustomerPrivacyService(
 
     private IAsyncEnumerable<TableEntity> CustomerKeysAsync(TableClient table, string customerId, CancellationToken cancellationToken)
         => tables.Scanner.QueryAsync<TableEntity>(table, CrmKeys.CustomerRangeFilter(customerId), KeysOnly, cancellationToken);
+
+    /// <summary>The customer's Customers range and their summary row, which sits outside it (<see cref="CrmKeys.SummaryRow"/>).</summary>
+    private async IAsyncEnumerable<TableEntity> CustomerRowsAsync(string customerId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in CustomerKeysAsync(tables.Customers, customerId, cancellationToken))
+        {
+            yield return row;
+        }
+
+        var summary = await tables.Customers.GetEntityIfExistsAsync<TableEntity>(CrmKeys.PartitionOf(customerId), CrmKeys.SummaryRow(customerId), KeysOnly, cancellationToken);
+        if (summary.HasValue)
+        {
+            yield return summary.Value!;
+        }
+    }
 
     private static async Task<List<TableEntity>> RunScoreRowsAsync(TableClient table, string customerId, CancellationToken cancellationToken)
     {

@@ -33,6 +33,11 @@ public sealed class BasketReader(CrmTables tables)
         var baskets = new List<Basket>();
         await foreach (var row in HistoryReader.PageAsync(tables, filter, Columns, cancellationToken))
         {
+            if (CrmKeys.IsSummaryRow(row.RowKey))
+            {
+                continue;
+            }
+
             var customerId = CrmKeys.CustomerIdOf(row.RowKey);
             if (customerId != current)
             {
@@ -66,6 +71,14 @@ public sealed class BasketReader(CrmTables tables)
         return baskets;
     }
 
+    /// <summary>Baskets in the order every reader gives them: by time, ties by transaction id.</summary>
+    public static List<Basket> Sorted(IEnumerable<Basket> baskets)
+    {
+        var sorted = baskets.ToList();
+        sorted.Sort(ByTime);
+        return sorted;
+    }
+
     private static void Flush(List<Basket> baskets, List<IReadOnlyList<Basket>> customers)
     {
         if (baskets.Count > 0)
@@ -87,23 +100,29 @@ public sealed class BasketReader(CrmTables tables)
     public static Basket? ToBasket(string customerId, TableEntity row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var kind = row.GetString(nameof(TransactionEntity.Kind));
-        if (kind is not (null or "purchase") || row.GetBoolean(nameof(TransactionEntity.Cancelled)) == true)
+        return ToBasket(customerId, EntityMapper.ToTransaction(row));
+    }
+
+    /// <summary>A purchase as a basket; null for a refund or cancel, or a cancelled purchase.</summary>
+    public static Basket? ToBasket(string customerId, TransactionEntity row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (!row.IsPurchase || row.Cancelled)
         {
             return null;
         }
 
-        var amountScaled = row.GetInt64(nameof(TransactionEntity.AmountScaled)) ?? 0;
+        var amountScaled = row.AmountScaled;
         var amount = (double)Money.FromScaled(amountScaled);
-        var rate = row.GetInt64(nameof(TransactionEntity.OriginalAmountScaled)) is { } sent and > 0 ? (double)amountScaled / sent : 1.0;
-        var discount = row.GetInt64(nameof(TransactionEntity.DiscountScaled)) is { } scaled ? (double)Money.FromScaled(scaled) * rate : 0;
+        var rate = row.OriginalAmountScaled is { } sent and > 0 ? (double)amountScaled / sent : 1.0;
+        var discount = row.DiscountScaled is { } scaled ? (double)Money.FromScaled(scaled) * rate : 0;
         var keep = amount + discount > 0 ? 1 - (discount / (amount + discount)) : 1;
-        var refundedScaled = row.GetInt64(nameof(TransactionEntity.RefundedScaled)) ?? 0;
+        var refundedScaled = row.RefundedScaled;
         var wholly = amountScaled > 0 && refundedScaled >= amountScaled;
-        var refunded = EntityMapper.ReadRefundedItems(row.GetString(nameof(TransactionEntity.RefundedItemsJson)));
+        var refunded = EntityMapper.ReadRefundedItems(row.RefundedItemsJson);
         var lines = new List<BasketLine>();
         var refundedLines = new List<BasketLine>();
-        foreach (var item in EntityMapper.ReadItems(row.GetString(nameof(TransactionEntity.ItemsJson))))
+        foreach (var item in EntityMapper.ReadItems(row.ItemsJson))
         {
             // Refunded units of a sku come off its lines in order (a purchase may list a sku twice).
             var back = wholly ? item.Quantity : Math.Min(item.Quantity, refunded.GetValueOrDefault(item.Sku));
@@ -127,12 +146,12 @@ public sealed class BasketReader(CrmTables tables)
 
         return new Basket(
             customerId,
-            row.GetString(nameof(TransactionEntity.TransactionId)) ?? row.RowKey[(customerId.Length + 1)..],
-            (row.GetDateTimeOffset(nameof(TransactionEntity.PurchasedAt)) ?? default).UtcDateTime,
+            row.TransactionId,
+            row.PurchasedAt.UtcDateTime,
             lines,
             discount,
-            row.GetString(nameof(TransactionEntity.CouponCode)),
-            row.GetString(nameof(TransactionEntity.CampaignId)),
+            row.CouponCode,
+            row.CampaignId,
             amount,
             refundedLines.Count == 0 ? null : refundedLines,
             wholly);

@@ -13,6 +13,9 @@ namespace Crm.Serverless.Core.Storage;
 /// <c>{customerId}|{transactionId}</c> for each purchase, so one customer's rows are one contiguous range of one
 /// partition: their history is one query, erasing them is one range, and a purchase and the aggregate it changes
 /// commit in one entity-group transaction.</item>
+/// <item>RowKey <c>!{customerId}</c> (no separator): the customer's <see cref="CustomerSummaryRow"/>, in the same partition
+/// so it commits with the rows it summarises, and outside every customer's range. All summary rows of a shard are the
+/// one range <c>["!", "\"")</c>; rows of that range with a separator belong to customers whose id starts with '!'.</item>
 /// </list>
 /// </summary>
 public static class CrmKeys
@@ -58,6 +61,21 @@ public static class CrmKeys
         var partition = PartitionOf(customerId);
         var (from, to) = CustomerRange(customerId);
         return TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
+    }
+
+    public const char SummaryPrefix = '!';
+
+    public static string SummaryRow(string customerId) => SummaryPrefix + customerId;
+
+    /// <summary>A row key without the separator: a customer's summary row (customer and purchase rows all have one).</summary>
+    public static bool IsSummaryRow(string rowKey) => !rowKey.Contains(Separator, StringComparison.Ordinal);
+
+    /// <summary>Every summary row of one shard (and the rows of customers whose id starts with '!', to skip): one range.</summary>
+    public static string SummaryRangeFilter(int shard)
+    {
+        var from = SummaryPrefix.ToString();
+        var to = ((char)(SummaryPrefix + 1)).ToString();
+        return TableClient.CreateQueryFilter($"PartitionKey eq {Partition(shard)} and RowKey ge {from} and RowKey lt {to}");
     }
 
     /// <summary>Customer ids never contain the separator, so a customer row has exactly one, at the end.</summary>

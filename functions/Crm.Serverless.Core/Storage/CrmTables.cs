@@ -164,5 +164,7 @@ public sealed class CrmTables(
         {
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
+
+        await ShardSummaryReader.MarkNewStoreAsync(this, cancellationToken);
     }
 }

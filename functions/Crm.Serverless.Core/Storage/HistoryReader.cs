@@ -6,9 +6,6 @@ using Crm.Serverless.Core.Scoring;
 
 namespace Crm.Serverless.Core.Storage;
 
-/// <summary>One shard's histories and how many rows reading them took.</summary>
-public sealed record ShardRead(List<CustomerHistory> Histories, long RowsRead);
-
 /// <summary>
 /// Reads every customer's purchase history for the models, partition by partition in 1,000-row pages with only
 /// the columns the models use: about one request per thousand purchases, never a query per customer.
@@ -23,13 +20,6 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
         nameof(TransactionEntity.Kind), nameof(TransactionEntity.RefundedScaled), nameof(TransactionEntity.Cancelled),
     ];
 
-    // What the data-quality tallies of a night read from each customer row, in the same pass.
-    private static readonly string[] CustomerColumns =
-    [
-        .. Columns, nameof(CustomerEntity.HasContact), nameof(CustomerEntity.Email), nameof(CustomerEntity.PurchaseCount),
-        nameof(CustomerEntity.GrossAmountScaled), nameof(CustomerEntity.TotalAmountScaled), nameof(CustomerEntity.RefundedAmountScaled),
-    ];
-
     /// <summary>Every history, shard after shard and in row-key order within a shard: the order the nightly stages concatenate shards in.</summary>
     public async Task<List<CustomerHistory>> ReadAllAsync(CancellationToken cancellationToken)
     {
@@ -41,19 +31,19 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
         return [.. shards.SelectMany(s => s)];
     }
 
+    /// <summary>One shard's histories, in row-key order.</summary>
     public async Task<List<CustomerHistory>> ReadShardAsync(int shard, CancellationToken cancellationToken)
-        => (await ReadShardAsync(shard, customerRows: null, cancellationToken)).Histories;
-
-    /// <summary>One shard's histories, and (when <paramref name="customerRows"/> is given) each customer row, in one pass.</summary>
-    public async Task<ShardRead> ReadShardAsync(int shard, Action<CustomerEntity>? customerRows, CancellationToken cancellationToken)
     {
         var histories = new List<CustomerHistory>();
         string? current = null;
         var purchases = new List<Purchase>();
-        long rows = 0;
-        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, CrmKeys.Partition(shard), customerRows is null ? Columns : CustomerColumns, cancellationToken))
+        await foreach (var row in tables.Scanner.PartitionAsync(tables.Customers, CrmKeys.Partition(shard), Columns, cancellationToken))
         {
-            rows++;
+            if (CrmKeys.IsSummaryRow(row.RowKey))
+            {
+                continue;
+            }
+
             // Rows arrive in row-key order, so one customer's rows are contiguous.
             var customerId = CrmKeys.CustomerIdOf(row.RowKey);
             if (customerId != current)
@@ -62,11 +52,7 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
                 current = customerId;
             }
 
-            if (CrmKeys.IsCustomerRow(row.RowKey))
-            {
-                customerRows?.Invoke(EntityMapper.ToCustomer(row));
-            }
-            else
+            if (!CrmKeys.IsCustomerRow(row.RowKey))
             {
                 var purchase = new TransactionEntity
                 {
@@ -84,7 +70,7 @@ public sealed class HistoryReader(CrmTables tables, IOptions<NightlyOptions> opt
         }
 
         Flush(current, purchases, histories);
-        return new ShardRead(histories, rows);
+        return histories;
     }
 
     /// <summary>

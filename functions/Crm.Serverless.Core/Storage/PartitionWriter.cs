@@ -98,7 +98,13 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
 
         public List<ConsentEntity> Consents { get; } = [];
 
-        public int Size => Adds.Count + Updates.Count + 1;
+        /// <summary>The customer's summary row as it must read after this unit (<see cref="CustomerSummaryRow"/>), written blind beside the row.</summary>
+        public TableEntity Summary { get; set; } = null!;
+
+        public int SummaryBytes { get; set; }
+
+        /// <summary>Actions in the batch: the new and changed rows, the customer row and the summary row.</summary>
+        public int Size => Adds.Count + Updates.Count + 2;
     }
 
     private async Task<Dictionary<string, CustomerState>> LoadAsync(string partition, List<string> customers, StateLoad load, CancellationToken cancellationToken)
@@ -139,6 +145,12 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
 
     private static void Add(Dictionary<string, CustomerState> states, TableEntity row)
     {
+        if (CrmKeys.IsSummaryRow(row.RowKey))
+        {
+            // Written from the rows below, never read back: the writer recomputes it.
+            return;
+        }
+
         var customerId = CrmKeys.CustomerIdOf(row.RowKey);
         if (!states.TryGetValue(customerId, out var state))
         {
@@ -427,6 +439,10 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
     {
         unit.Row = row.Copy();
         unit.RowIsNew = firstUnit && state.Row is null;
+
+        // From the rows just read plus this round's changes so far: no read of the summary row itself.
+        unit.Summary = CustomerSummaryRow.Of(unit.CustomerId, unit.Row, state.Transactions.Values).ToEntity(row.PartitionKey);
+        unit.SummaryBytes = CustomerSummaryRow.SizeOf(unit.Summary);
         firstUnit = false;
         units.Add(unit);
     }
@@ -465,9 +481,11 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
         var batch = new List<WriteUnit>();
         var customersInBatch = new HashSet<string>(StringComparer.Ordinal);
         var size = 0;
+        var bytes = 0;
         foreach (var unit in units)
         {
-            if (size + unit.Size > MaxActions || customersInBatch.Contains(unit.CustomerId))
+            // Summary rows are the large part of a batch; the service takes at most 4 MiB per transaction.
+            if (size + unit.Size > MaxActions || bytes + unit.SummaryBytes > CustomerSummaryRow.MaxBytesPerBatch || customersInBatch.Contains(unit.CustomerId))
             {
                 if (!await SubmitBatchAsync(batch, etags, statuses, progress, cancellationToken))
                 {
@@ -477,11 +495,13 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
                 batch.Clear();
                 customersInBatch.Clear();
                 size = 0;
+                bytes = 0;
             }
 
             batch.Add(unit);
             customersInBatch.Add(unit.CustomerId);
             size += unit.Size;
+            bytes += unit.SummaryBytes;
         }
 
         return batch.Count == 0 || await SubmitBatchAsync(batch, etags, statuses, progress, cancellationToken);
@@ -516,6 +536,7 @@ public sealed class PartitionWriter(CrmTables tables, TimeProvider clock, ILogge
             actions.Add(unit.RowIsNew
                 ? new TableTransactionAction(TableTransactionActionType.Add, unit.Row)
                 : new TableTransactionAction(TableTransactionActionType.UpdateReplace, unit.Row, etags[unit.CustomerId]));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, unit.Summary));
         }
 
         Response<IReadOnlyList<Response>> response;
