@@ -40,6 +40,7 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
         {
             await artefacts.DeleteAsync(NightlyArtefacts.Histories(plan.RunId, shard), cancellationToken);
             await artefacts.DeleteAsync(NightlyArtefacts.Summary(plan.RunId, shard), cancellationToken);
+            await artefacts.DeleteAsync(NightlyArtefacts.DiscountProfiles(plan.RunId, shard), cancellationToken);
         }
 
         return completed;

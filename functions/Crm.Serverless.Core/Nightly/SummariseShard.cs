@@ -39,9 +39,10 @@ public sealed record QualityTallies(
 
 /// <summary>
 /// Stage 1, per shard: reads that shard's rows once (purchases net of refunds, and the customer rows for the quality
-/// tallies), writes its compact histories for stage 3 and its summary for stage 2. Bounded by one shard.
+/// tallies), writes its compact histories for stage 3, its summary for stage 2 and its product, discount and campaign
+/// partials (<see cref="ShardPartials"/>). Bounded by one shard.
 /// </summary>
-public sealed class SummariseShard(HistoryReader histories, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options)
+public sealed class SummariseShard(HistoryReader histories, BasketReader baskets, ShardPartials partials, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options)
 {
     public async Task<ShardSummary> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -51,6 +52,9 @@ public sealed class SummariseShard(HistoryReader histories, ClvService clv, Nigh
         var shardHistories = read.Histories;
         var compact = CompactHistories.From(shardHistories);
         await artefacts.WriteAsync(NightlyArtefacts.Histories(plan.RunId, shard), compact, cancellationToken);
+        // shard baskets:
+        var shardBaskets = await baskets.ReadShardAsync(shard, cancellationToken);
+        await partials.WriteShardAsync(plan, shard, shardHistories, shardBaskets, cancellationToken);
 
         var table = PurchaseTable.From(shardHistories);
         var summary = new ShardSummary(
