@@ -73,6 +73,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Nightly.NightlyArtefacts>();
         services.AddSingleton<Nightly.NightProgress>();
         services.AddSingleton<Nightly.ShardInteractions>();
+        services.AddSingleton<Nightly.ShardPartials>();
         services.AddSingleton<Nightly.SummariseShard>();
         services.AddSingleton<Nightly.FitModels>();
         services.AddSingleton<Nightly.ScoreShard>();

@@ -48,6 +48,8 @@ public class CampaignsHttpTests(AzuriteFixture azurite)
         Assert.Equal(14, report.Json.GetProperty("windowDays").GetInt32());
         Assert.Equal(created.Json.GetProperty("control").GetInt32(), report.Json.GetProperty("control").GetProperty("customers").GetInt32());
         Assert.Equal(0, report.Json.GetProperty("treatment").GetProperty("responders").GetInt32());
+        Assert.Equal(0, report.Json.GetProperty("treatment").GetProperty("marginPerCustomer").GetDouble());
+        Assert.StartsWith("too small to tell", report.Json.GetProperty("marginNote").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("Newcombe", report.Json.GetProperty("responseUplift").GetProperty("method").GetString(), StringComparison.Ordinal);
         Assert.Equal("Winter-1", Assert.Single(list.Json.GetProperty("campaigns").EnumerateArray()).GetProperty("name").GetString());
         Assert.Equal(404, (await ReportAsync(host, "nope")).Status);

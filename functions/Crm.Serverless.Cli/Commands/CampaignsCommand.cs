@@ -176,11 +176,16 @@ internal static class CampaignsCommand
               responders          {t.Responders,12:N0} {c.Responders,12:N0}
               response rate       {t.ResponseRate,12:0.00%} {c.ResponseRate,12:0.00%}
               revenue per customer{t.RevenuePerCustomer,12:N2} {c.RevenuePerCustomer,12:N2}  {r.Currency}
+              margin per customer {Margin(t),12} {Margin(c),12}  {r.Currency}
             Response uplift: {Interval(r.ResponseUplift, 100)} points ({r.ResponseUplift.Method}): {r.ResponseVerdict}
             Revenue uplift:  {Interval(r.RevenueUplift, 1)} per customer ({r.RevenueUplift?.Method ?? UpliftIntervals.WelchMethod}): {r.RevenueVerdict}
-            Margin: {r.MarginNote}
+            Margin uplift:   {Interval(r.MarginUplift, 1)} per customer: {r.MarginNote}
             """);
     }
+
+    /// <summary>"unknown" rather than a number when a responder's unit costs are missing: revenue is never shown as margin.</summary>
+    private static string Margin(GroupFigures g)
+        => g.MarginPerCustomer is { } margin ? margin.ToString("N2", CultureInfo.InvariantCulture) : "unknown";
 
     private static string Interval(Uplift? u, double scale)
         => u is null || double.IsNaN(u.Estimate)

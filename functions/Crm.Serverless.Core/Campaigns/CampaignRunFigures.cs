@@ -9,8 +9,9 @@ namespace Crm.Serverless.Core.Campaigns;
 
 /// <summary>
 /// The run artefact of campaign figures, <c>{runId}/campaigns.json</c> in the runs container: written by the nightly
-/// run from the histories it already read, read by the run report, which never re-reads the history itself. It
-/// holds group counts and sums only, no customer ids, so an erasure has nothing to reach here.
+/// run from its shards' tallies (stage 1 tallies each shard's members against the rows it read; stage 4 merges
+/// them), read by the run report, which never re-reads the history itself. It holds group counts and sums only, no
+/// customer ids, so an erasure has nothing to reach here.
 /// </summary>
 public sealed class CampaignRunFigures(CampaignService campaigns, CrmTables tables)
 {
@@ -21,11 +22,11 @@ public sealed class CampaignRunFigures(CampaignService campaigns, CrmTables tabl
 
     public static string BlobName(string runId) => $"{runId}/campaigns.json";
 
-    /// <summary>Computes every sent campaign's figures as of the run and stores them (an empty list when there are none).</summary>
-    public async Task WriteAsync(RunRecord run, IReadOnlyList<CustomerHistory> all, CancellationToken cancellationToken)
+    /// <summary>Computes the figures of every campaign the shards tallied and stores them (an empty list when there are none).</summary>
+    public async Task WriteAsync(RunRecord run, KeyedTotals<CampaignTally> tallies, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var reports = await campaigns.ReportForRunAsync(run, all, cancellationToken);
+        var reports = await campaigns.ReportForRunAsync(run, tallies, cancellationToken);
         await tables.RunResults.GetBlobClient(BlobName(run.RunId)).UploadAsync(BinaryData.FromObjectAsJson(reports, Json), overwrite: true, cancellationToken);
     }
 

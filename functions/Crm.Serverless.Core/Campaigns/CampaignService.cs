@@ -32,6 +32,7 @@ public sealed class CampaignService(
     RunStore runs,
     CustomerReader customers,
     HistoryReader histories,
+    BasketReader baskets,
     StoreCurrency storeCurrency,
     TimeProvider clock,
     ILogger<CampaignService> logger)
@@ -140,36 +141,62 @@ public sealed class CampaignService(
         var (from, to, _, _) = CampaignFigures.Window(campaign, windowDays, clock.GetUtcNow());
         var partials = new ConcurrentBag<CampaignTally>();
 
-        // Only the shards holding members are read, each with the existing history scanner (net of refunds).
+        // Only the shards holding members are read, each with the existing history scanner (net of refunds) and basket
+        // reader (the lines' unit costs, for margin).
         await Parallel.ForEachAsync(
             members.GroupBy(m => CrmKeys.ShardOf(m.Key)),
             new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
-            async (shard, ct) => partials.Add(CampaignTally.Of(shard.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal), await histories.ReadShardAsync(shard.Key, ct), from, to)));
-        var tally = partials.Aggregate(CampaignTally.Empty, (total, partial) => total.Merge(partial));
+            async (shard, ct) => partials.Add(CampaignTally.Of(
+                shard.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal), await histories.ReadShardAsync(shard.Key, ct), await baskets.ReadShardAsync(shard.Key, ct), from, to)));
+        var tally = partials.Aggregate(CampaignTally.Empty, (total, partial) => total + partial);
         return CampaignFigures.Compute(campaign, tally, windowDays, clock.GetUtcNow(), await storeCurrency.GetAsync(cancellationToken) ?? "");
     }
 
     /// <summary>
-    /// Every campaign sent by the run's as-of, measured on the histories the run already read, as of the end of
-    /// that day with the default window: the figures the run report shows.
+    /// One shard's part of the run's campaign figures (stage 1 of a night, from the rows it already read): a tally per
+    /// campaign sent by the end of the as-of day, of that shard's members (read from the shard's own partition of
+    /// campaign members) in the default window cut at the as-of. Every such campaign gets a tally, an empty one when
+    /// the shard holds none of its members, so the merge knows which campaigns the run measured.
     /// </summary>
-    public async Task<List<CampaignReport>> ReportForRunAsync(RunRecord run, IReadOnlyList<CustomerHistory> all, CancellationToken cancellationToken)
+    public async Task<KeyedTotals<CampaignTally>> TallyShardAsync(
+        DateOnly asOf, int shard, IReadOnlyList<CustomerHistory> shardHistories, IReadOnlyList<IReadOnlyList<Basket>> shardBaskets, CancellationToken cancellationToken)
+    {
+        var tallies = new KeyedTotals<CampaignTally>();
+        var asOfEnd = new DateTimeOffset(Nightly.NightPlan.AsOfEnd(asOf), TimeSpan.Zero);
+        var sent = (await store.ListAsync(cancellationToken)).Where(c => c.Status == CampaignStatus.Ready && c.SentAt <= asOfEnd).ToList();
+        if (sent.Count == 0)
+        {
+            return tallies;
+        }
+
+        var members = await store.ReadShardMembersAsync(shard, cancellationToken);
+        foreach (var campaign in sent)
+        {
+            var (from, to, _, _) = CampaignFigures.Window(campaign, CampaignFigures.DefaultWindowDays, asOfEnd);
+            var shardMembers = members.GetValueOrDefault(campaign.Key) ?? new Dictionary<string, CampaignGroup>(StringComparer.Ordinal);
+            tallies.Add(campaign.Key, CampaignTally.Of(shardMembers, shardHistories, shardBaskets, from, to));
+        }
+
+        return tallies;
+    }
+
+    /// <summary>
+    /// The campaigns the run measured (those in <paramref name="tallies"/>, every shard's merged), as of the end of its
+    /// as-of day with the default window: the figures the run report shows. Reads the campaign records only.
+    /// </summary>
+    public async Task<List<CampaignReport>> ReportForRunAsync(RunRecord run, KeyedTotals<CampaignTally> tallies, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(all);
+        ArgumentNullException.ThrowIfNull(tallies);
         var asOfEnd = new DateTimeOffset(Nightly.NightPlan.AsOfEnd(run.AsOf), TimeSpan.Zero);
         var currency = await storeCurrency.GetAsync(cancellationToken) ?? "";
         var reports = new List<CampaignReport>();
         foreach (var campaign in await store.ListAsync(cancellationToken))
         {
-            if (campaign.Status != CampaignStatus.Ready || campaign.SentAt > asOfEnd)
+            if (tallies.Items.TryGetValue(campaign.Key, out var tally))
             {
-                continue;
+                reports.Add(CampaignFigures.Compute(campaign, tally, CampaignFigures.DefaultWindowDays, asOfEnd, currency));
             }
-
-            var (from, to, _, _) = CampaignFigures.Window(campaign, CampaignFigures.DefaultWindowDays, asOfEnd);
-            var tally = CampaignTally.Of(await ReadMembersAsync(campaign, cancellationToken), all, from, to);
-            reports.Add(CampaignFigures.Compute(campaign, tally, CampaignFigures.DefaultWindowDays, asOfEnd, currency));
         }
 
         return reports;

@@ -108,6 +108,26 @@ public sealed class CampaignStore(CrmTables tables)
         }
     }
 
+    /// <summary>Every campaign's members in one shard, by campaign key: one query of the shard's partition of <see cref="CrmTables.CampaignMembers"/>.</summary>
+    public async Task<Dictionary<string, Dictionary<string, CampaignGroup>>> ReadShardMembersAsync(int shard, CancellationToken cancellationToken)
+    {
+        var members = new Dictionary<string, Dictionary<string, CampaignGroup>>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {CrmKeys.Partition(shard)}");
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.CampaignMembers, filter, ["CustomerId", "Campaign", "Group"], cancellationToken))
+        {
+            var campaign = row.GetString("Campaign")!;
+            if (!members.TryGetValue(campaign, out var group))
+            {
+                group = new Dictionary<string, CampaignGroup>(StringComparer.Ordinal);
+                members[campaign] = group;
+            }
+
+            group[row.GetString("CustomerId")!] = Enum.Parse<CampaignGroup>(row.GetString("Group")!);
+        }
+
+        return members;
+    }
+
     /// <summary>
     /// The erasure hook: deletes the customer's index rows, one per campaign their customer-keyed rows name. Runs
     /// before those rows are erased, so an erase that dies half-way finds them again when it is repeated.

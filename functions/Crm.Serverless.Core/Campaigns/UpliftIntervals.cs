@@ -52,33 +52,54 @@ public static class UpliftIntervals
     {
         ArgumentNullException.ThrowIfNull(treatment);
         ArgumentNullException.ThrowIfNull(control);
-        if (treatment.Customers < 2 || control.Customers < 2)
-        {
-            return null;
-        }
+        return Welch((treatment.Customers, treatment.Revenue, treatment.RevenueSquares), (control.Customers, control.Revenue, control.RevenueSquares));
+    }
 
-        var (m1, v1) = MeanAndVariance(treatment);
-        var (m2, v2) = MeanAndVariance(control);
-        var a = v1 / treatment.Customers;
-        var b = v2 / control.Customers;
-        var se = Math.Sqrt(a + b);
-        if (se == 0)
-        {
-            return null;
-        }
-
-        var df = Square(a + b) / (Square(a) / (treatment.Customers - 1) + Square(b) / (control.Customers - 1));
-        var half = StudentT.InvCDF(0, 1, df, 0.975) * se;
-        return new Uplift(m1 - m2, m1 - m2 - half, m1 - m2 + half, WelchMethod);
+    /// <summary>Welch's interval of margin per customer, as <see cref="Welch(GroupTally, GroupTally)"/>; null also while either group's margin is unknown.</summary>
+    public static Uplift? WelchMargin(GroupTally treatment, GroupTally control)
+    {
+        ArgumentNullException.ThrowIfNull(treatment);
+        ArgumentNullException.ThrowIfNull(control);
+        return treatment.MarginKnown && control.MarginKnown
+            ? Welch((treatment.Customers, treatment.Margin, treatment.MarginSquares), (control.Customers, control.Margin, control.MarginSquares))
+            : null;
     }
 
     /// <summary>Mean and sample variance (n - 1) of per-customer revenue, members without a purchase counting 0.</summary>
     public static (double Mean, double Variance) MeanAndVariance(GroupTally group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        var n = group.Customers;
-        var mean = group.Revenue / n;
-        var variance = n < 2 ? 0 : Math.Max(0, (group.RevenueSquares - n * mean * mean) / (n - 1));
+        return MeanAndVariance((group.Customers, group.Revenue, group.RevenueSquares));
+    }
+
+    /// <summary>Welch's interval from each group's (n, sum, sum of squares) of a per-customer amount.</summary>
+    private static Uplift? Welch((int N, double Sum, double Squares) treatment, (int N, double Sum, double Squares) control)
+    {
+        if (treatment.N < 2 || control.N < 2)
+        {
+            return null;
+        }
+
+        var (m1, v1) = MeanAndVariance(treatment);
+        var (m2, v2) = MeanAndVariance(control);
+        var a = v1 / treatment.N;
+        var b = v2 / control.N;
+        var se = Math.Sqrt(a + b);
+        if (se == 0)
+        {
+            return null;
+        }
+
+        var df = Square(a + b) / (Square(a) / (treatment.N - 1) + Square(b) / (control.N - 1));
+        var half = StudentT.InvCDF(0, 1, df, 0.975) * se;
+        return new Uplift(m1 - m2, m1 - m2 - half, m1 - m2 + half, WelchMethod);
+    }
+
+    private static (double Mean, double Variance) MeanAndVariance((int N, double Sum, double Squares) group)
+    {
+        var n = group.N;
+        var mean = group.Sum / n;
+        var variance = n < 2 ? 0 : Math.Max(0, (group.Squares - n * mean * mean) / (n - 1));
         return (mean, variance);
     }
 

@@ -45,6 +45,7 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
                 await artefacts.DeleteAsync(ShardInteractions.Events(plan.RunId, shard), cancellationToken);
                 await artefacts.DeleteAsync(ShardInteractions.SampleEvents(plan.RunId, shard), cancellationToken);
             }
+            await artefacts.DeleteAsync(NightlyArtefacts.DiscountProfiles(plan.RunId, shard), cancellationToken);
         }
 
         return completed;

@@ -33,6 +33,15 @@ public sealed class NightlyArtefacts(CrmTables tables)
     /// <summary>Stage 3 → 4: the shard's score counts, segment totals, CLV values and tracking partial.</summary>
     public static string Scored(string runId, int shard) => $"{runId}/nightly/scored-{shard:D2}.json";
 
+    /// <summary>Stage 1 → 4: the shard's product partial and campaign tallies (<see cref="ShardFacts"/>).</summary>
+    public static string Facts(string runId, int shard) => $"{runId}/nightly/facts-{shard:D2}.json";
+
+    /// <summary>Stage 1 → 3: the shard's discount profiles per customer (holds customer ids: deleted when the run completes).</summary>
+    public static string DiscountProfiles(string runId, int shard) => $"{runId}/nightly/discount-profiles-{shard:D2}.json";
+
+    /// <summary>Stage 3 → 4: the shard's discount response by segment.</summary>
+    public static string Discounts(string runId, int shard) => $"{runId}/nightly/discounts-{shard:D2}.json";
+
     /// <summary>Stage 4: what the report is rendered from, kept so a report can be rebuilt without raw history.</summary>
     public static string ReportInputs(string runId) => $"{runId}/nightly/report-inputs.json";
 

@@ -26,7 +26,7 @@ public sealed record ScoredShard(int Shard, int Customers, int Written, IReadOnl
 /// <summary>
 /// Stage 3, per shard: scores the shard's compact histories with stage 2's models and cut-points (so each customer
 /// gets what a whole-population pass would give), writes the rows through <see cref="ShardScoreWriter"/>, and keeps
-/// the shard's totals for stage 4.
+/// the shard's totals and its discount response by segment (<see cref="ShardPartials"/>) for stage 4.
 /// </summary>
 public sealed class ScoreShard(
     ModelRegistry registry,
@@ -36,7 +36,8 @@ public sealed class ScoreShard(
     ShardScoreWriter writer,
     RunStore runs,
     NightlyArtefacts artefacts,
-    ShardInteractions interactions)
+    ShardInteractions interactions,
+    ShardPartials partials)
 {
     public async Task<ScoredShard> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -52,6 +53,7 @@ public sealed class ScoreShard(
         var run = await runs.GetAsync(plan.RunId, cancellationToken)
             ?? throw new InvalidOperationException($"Run {plan.RunId} has no run record.");
         var written = await writer.WriteAsync(run, shard, scores, cancellationToken);
+        await partials.WriteDiscountsAsync(plan, shard, scores, cancellationToken);
         var tracking = fit.TrackingCalibrationEnd is { } calibrationEnd
             ? TrackingPartial.Of(histories, calibrationEnd, plan.AsOf, clv)
             : null;

@@ -38,9 +38,10 @@ public sealed record QualityTallies(
 /// <summary>
 /// Stage 1, per shard: reads that shard's customer summaries once (about one entity per customer: their purchases net
 /// of refunds and the fields the quality tallies use, <see cref="ShardSummaryReader"/>), writes its compact histories
-/// for stage 3 and its summary for stage 2. Bounded by one shard.
+/// for stage 3, its summary for stage 2 and its product, discount and campaign partials
+/// (<see cref="ShardPartials"/>). Bounded by one shard.
 /// </summary>
-public sealed class SummariseShard(ShardSummaryReader reader, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, ShardInteractions interactions)
+public sealed class SummariseShard(ShardSummaryReader reader, ShardPartials partials, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, ShardInteractions interactions)
 {
     public async Task<ShardSummary> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -55,6 +56,7 @@ public sealed class SummariseShard(ShardSummaryReader reader, ClvService clv, Ni
         var shardHistories = read.Histories;
         var compact = CompactHistories.From(shardHistories);
         await artefacts.WriteAsync(NightlyArtefacts.Histories(plan.RunId, shard), compact, cancellationToken);
+        await partials.WriteShardAsync(plan, shard, shardHistories, read.Baskets, cancellationToken);
 
         var sample = Sample(shardHistories, options.Value.SampleCustomersPerShard);
         var interactionRows = await interactions.SummariseAsync(plan, shard, sample.Select(h => h.CustomerId), cancellationToken);

@@ -1,48 +1,58 @@
+using Crm.Serverless.Ml.Data;
+
 namespace Crm.Serverless.Ml.Discounts;
 
+/// <summary>One segment's discount sums over some customers.</summary>
+public readonly record struct SegmentDiscountTotals(int Customers, int Orders, int Discounted, int Campaign, int BoughtOnDiscount, double DepthSum, int DealSeekers)
+    : System.Numerics.IAdditionOperators<SegmentDiscountTotals, SegmentDiscountTotals, SegmentDiscountTotals>
+{
+    public static SegmentDiscountTotals operator +(SegmentDiscountTotals left, SegmentDiscountTotals right) => new(
+        left.Customers + right.Customers,
+        left.Orders + right.Orders,
+        left.Discounted + right.Discounted,
+        left.Campaign + right.Campaign,
+        left.BoughtOnDiscount + right.BoughtOnDiscount,
+        left.DepthSum + right.DepthSum,
+        left.DealSeekers + right.DealSeekers);
+
+    public static SegmentDiscountTotals Of(DiscountProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return new(
+            1,
+            profile.Orders,
+            profile.DiscountedOrders,
+            profile.CampaignOrders,
+            profile.DiscountedOrders > 0 ? 1 : 0,
+            (profile.AverageDepth ?? 0) * profile.DiscountedOrders,
+            profile.DealSeeker ? 1 : 0);
+    }
+}
+
 /// <summary>
-/// Discount response summed over some customers: one per shard, merged, then <see cref="ToResponse"/>. Each total is a
-/// count or a sum, so the merge order does not change the result (up to floating-point rounding of the depths).
+/// Discount response summed over some customers: one per shard (stage 3 of a night, which knows the shard's segments,
+/// writes it as a run artefact), merged, then <see cref="ToResponse"/>. Each total is a count or a sum
+/// (<see cref="KeyedTotals{T}"/>), so the merge order does not change the result (up to floating-point rounding of
+/// the depths). Holds one entry per segment, no customer ids.
 /// </summary>
 public sealed class DiscountResponsePartial
 {
     /// <summary>Fewer customers than this and a segment's shares are too noisy to name it the most responsive.</summary>
     public const int MinimumCustomers = 20;
 
-    private readonly SortedDictionary<string, Totals> _segments = new(StringComparer.Ordinal);
+    public KeyedTotals<SegmentDiscountTotals> Segments { get; init; } = new();
 
-    public void Add(string segment, DiscountProfile profile)
-    {
-        ArgumentNullException.ThrowIfNull(profile);
-        var totals = Of(segment);
-        totals.Customers++;
-        totals.Orders += profile.Orders;
-        totals.Discounted += profile.DiscountedOrders;
-        totals.Campaign += profile.CampaignOrders;
-        totals.BoughtOnDiscount += profile.DiscountedOrders > 0 ? 1 : 0;
-        totals.DepthSum += (profile.AverageDepth ?? 0) * profile.DiscountedOrders;
-        totals.DealSeekers += profile.DealSeeker ? 1 : 0;
-    }
+    public void Add(string segment, DiscountProfile profile) => Segments.Add(segment, SegmentDiscountTotals.Of(profile));
 
     public void Merge(DiscountResponsePartial other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        foreach (var (segment, theirs) in other._segments)
-        {
-            var totals = Of(segment);
-            totals.Customers += theirs.Customers;
-            totals.Orders += theirs.Orders;
-            totals.Discounted += theirs.Discounted;
-            totals.Campaign += theirs.Campaign;
-            totals.BoughtOnDiscount += theirs.BoughtOnDiscount;
-            totals.DepthSum += theirs.DepthSum;
-            totals.DealSeekers += theirs.DealSeekers;
-        }
+        Segments.Merge(other.Segments);
     }
 
     public DiscountResponse ToResponse()
     {
-        var segments = _segments.Select(pair =>
+        var segments = Segments.Ordered().Select(pair =>
         {
             var t = pair.Value;
             return new SegmentDiscountResponse(
@@ -65,29 +75,7 @@ public sealed class DiscountResponsePartial
             segments,
             most,
             segments.Sum(s => s.Customers),
-            _segments.Values.Sum(t => t.Discounted),
+            Segments.Items.Values.Sum(t => t.Discounted),
             segments.Sum(s => s.DealSeekers));
-    }
-
-    private Totals Of(string segment)
-    {
-        if (!_segments.TryGetValue(segment, out var totals))
-        {
-            totals = new Totals();
-            _segments[segment] = totals;
-        }
-
-        return totals;
-    }
-
-    private sealed class Totals
-    {
-        public int Customers { get; set; }
-        public int Orders { get; set; }
-        public int Discounted { get; set; }
-        public int Campaign { get; set; }
-        public int BoughtOnDiscount { get; set; }
-        public double DepthSum { get; set; }
-        public int DealSeekers { get; set; }
     }
 }

@@ -100,6 +100,68 @@ public class CampaignTests(AzuriteFixture azurite)
         Assert.Empty((await host.Get<CampaignRunFigures>().ReadAsync(run.RunId, None))!);
     }
 
+    /// <summary>
+    /// Margin on the same shape of fixture, with lines and unit costs, worked out by hand: treatment T0 buys A (10, cost
+    /// 4): 6; T1 buys 2 A (20, cost 8) and B (5, cost 1): 16; T2 buys 4 C (40, cost 24) and gives one back (10):
+    /// 30 - 18 = 12; T3 buys D at 40 less a 10 discount (30, cost 20): 10; control C0 buys 2 A and B (25, cost 9): 16,
+    /// C1's purchase is wholly refunded. Then T4 buys a line without a unit cost in the window: the treatment margin is
+    /// unknown and the report says so rather than showing revenue.
+    /// </summary>
+    [Fact]
+    public async Task Report_MarginPerCustomerEqualsAHandCalculation_AndAnUnknownCostIsSaid()
+    {
+        var (host, run) = await CampaignShop.StartAsync(azurite);
+        await using var _ = host;
+        var service = host.Get<CampaignService>();
+        var campaign = (await service.CreateAsync(new CampaignRequest("margins", CampaignShop.LargestSegment(run), ControlShare: 0.5, Seed: 5, SentAt: CampaignShop.SentAt), None)).Campaign!;
+        var members = await service.ReadMembersAsync(campaign, None);
+        var t = members.Where(m => m.Value == CampaignGroup.Treatment).Select(m => m.Key).Order(StringComparer.Ordinal).ToList();
+        var c = members.Where(m => m.Value == CampaignGroup.Control).Select(m => m.Key).Order(StringComparer.Ordinal).ToList();
+        var stored = await IngestCalls.TransactionsAsync(host, "[" + string.Join(',',
+            Lines("m1", t[0], 1, 10, 0, """{"sku":"A","quantity":1,"price":10,"unitCost":4}"""),
+            Lines("m2", t[1], 2, 20, 0, """{"sku":"A","quantity":2,"price":10,"unitCost":4}"""),
+            Lines("m3", t[1], 3, 5, 0, """{"sku":"B","quantity":1,"price":5,"unitCost":1}"""),
+            Lines("m4", t[2], 5, 40, 0, """{"sku":"C","quantity":4,"price":10,"unitCost":6}"""),
+            Refund("m5", t[2], 6, 10, "m4", """{"sku":"C","quantity":1}"""),
+            Lines("m6", t[3], 29, 30, 10, """{"sku":"D","quantity":1,"price":40,"unitCost":20}"""),
+            Lines("m7", c[0], 3, 25, 0, """{"sku":"A","quantity":2,"price":10,"unitCost":4},{"sku":"B","quantity":1,"price":5,"unitCost":1}"""),
+            Lines("m8", c[1], 4, 30, 0, """{"sku":"A","quantity":3,"price":10,"unitCost":4}"""),
+            Refund("m9", c[1], 5, 30, "m8")) + "]");
+        Assert.All(stored, o => Assert.Equal(Domain.IngestStatus.Accepted, o.Status));
+
+        var report = (await service.ReportAsync("margins", 30, None))!;
+
+        // By hand: treatment margins 6, 16, 12, 10 (sum 44, squares 536) over nt; control 16 over nc.
+        var (nt, nc) = (t.Count, c.Count);
+        Assert.Equal((4, 95.0), (report.Treatment.Responders, report.Treatment.Revenue));
+        Assert.Equal(44.0 / nt, report.Treatment.MarginPerCustomer!.Value, 12);
+        Assert.Equal(16.0 / nc, report.Control.MarginPerCustomer!.Value, 12);
+        var (m1, v1) = (44.0 / nt, (536 - 44.0 * 44 / nt) / (nt - 1));
+        var (m2, v2) = (16.0 / nc, (256 - 16.0 * 16 / nc) / (nc - 1));
+        var se = Math.Sqrt(v1 / nt + v2 / nc);
+        var df = Math.Pow(v1 / nt + v2 / nc, 2) / (Math.Pow(v1 / nt, 2) / (nt - 1) + Math.Pow(v2 / nc, 2) / (nc - 1));
+        var half = StudentT.InvCDF(0, 1, df, 0.975) * se;
+        Assert.Equal(m1 - m2, report.MarginUplift!.Estimate, 9);
+        Assert.Equal(m1 - m2 - half, report.MarginUplift.Lower, 9);
+        Assert.Equal(m1 - m2 + half, report.MarginUplift.Upper, 9);
+        Assert.DoesNotContain("margin unknown", report.MarginNote, StringComparison.Ordinal);
+
+        await IngestCalls.TransactionsAsync(host, Lines("m10", t[4], 10, 50, 0, """{"sku":"E","quantity":1,"price":50}"""));
+        var unknown = (await service.ReportAsync("margins", 30, None))!;
+        var later = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData.AddDays(40), train: false, parallelism: 4, None);
+        var nightly = Assert.Single((await host.Get<CampaignRunFigures>().ReadAsync(later.RunId, None))!);
+        var html = (await host.Get<RunReportStore>().GetAsync(later.RunId, None))!;
+
+        Assert.Equal((5, 1), (unknown.Treatment.Responders, unknown.Treatment.RespondersWithoutCost));
+        Assert.Null(unknown.Treatment.MarginPerCustomer);
+        Assert.Null(unknown.MarginUplift);
+        Assert.Equal(16.0 / nc, unknown.Control.MarginPerCustomer!.Value, 12);
+        Assert.StartsWith("margin unknown: 1 of the 5 treatment responders bought without a unitCost", unknown.MarginNote, StringComparison.Ordinal);
+        Assert.Equal((unknown.Treatment, unknown.Control, unknown.MarginNote), (nightly.Treatment, nightly.Control, nightly.MarginNote));
+        Assert.Contains("margin per customer T / C", html, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"unknown / {16.0 / nc:N2} "), html, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Marketable_LeavesOutAWithdrawnCustomer_AndEraseRemovesTheMembership()
     {
@@ -163,6 +225,11 @@ public class CampaignTests(AzuriteFixture azurite)
     private static string Purchase(string id, string customerId, double days, decimal amount)
         => string.Create(CultureInfo.InvariantCulture, $$"""{"transactionId":"{{id}}","customerId":"{{customerId}}","timestamp":"{{CampaignShop.SentAt.AddDays(days):yyyy-MM-ddTHH:mm:ssZ}}","amount":{{amount}},"currency":"USD"}""");
 
-    private static string Refund(string id, string customerId, double days, decimal amount, string refersTo)
-        => string.Create(CultureInfo.InvariantCulture, $$"""{"transactionId":"{{id}}","customerId":"{{customerId}}","timestamp":"{{CampaignShop.SentAt.AddDays(days):yyyy-MM-ddTHH:mm:ssZ}}","amount":{{amount}},"currency":"USD","kind":"refund","refersTo":"{{refersTo}}"}""");
+    private static string At(double days) => string.Create(CultureInfo.InvariantCulture, $"{CampaignShop.SentAt.AddDays(days):yyyy-MM-ddTHH:mm:ssZ}");
+
+    private static string Lines(string id, string customerId, double days, decimal amount, decimal discount, string items)
+        => string.Create(CultureInfo.InvariantCulture, $$"""{"transactionId":"{{id}}","customerId":"{{customerId}}","timestamp":"{{At(days)}}","amount":{{amount}},"currency":"USD","discountAmount":{{discount}},"items":[{{items}}]}""");
+
+    private static string Refund(string id, string customerId, double days, decimal amount, string refersTo, string? items = null)
+        => string.Create(CultureInfo.InvariantCulture, $$"""{"transactionId":"{{id}}","customerId":"{{customerId}}","timestamp":"{{At(days)}}","amount":{{amount}},"currency":"USD","kind":"refund","refersTo":"{{refersTo}}"{{(items is null ? "" : ",\"items\":[" + items + "]")}}}""");
 }

@@ -54,6 +54,8 @@ public sealed class CampaignsCliTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(treatment, rows.Length - 1);
         Assert.Contains("autumn", list.Output, StringComparison.Ordinal);
         Assert.Contains("Response uplift:", text.Output, StringComparison.Ordinal);
+        Assert.Contains("margin per customer", text.Output, StringComparison.Ordinal);
+        Assert.Contains("Margin uplift:", text.Output, StringComparison.Ordinal);
         Assert.Contains("window 14 days", text.Output, StringComparison.Ordinal);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("No campaign named 'winter'", missing.Error, StringComparison.Ordinal);

@@ -43,7 +43,7 @@ public class UpliftIntervalsTests
 
         var small = CampaignFigures.Compute(campaign, new CampaignTally(Treatment, Control), 30, observed, "USD");
         var spans = CampaignFigures.Compute(campaign, new CampaignTally(new(100, 30, 300, 3_000), new(100, 25, 250, 2_500)), 30, observed, "USD");
-        var clear = CampaignFigures.Compute(campaign, new CampaignTally(new(100, 40, 400, 4_000), new(100, 10, 100, 1_000)), 30, observed, "USD");
+        var clear = CampaignFigures.Compute(campaign, new CampaignTally(new(100, 40, 400, 4_000, RespondersWithoutCost: 3), new(100, 10, 100, 1_000)), 30, observed, "USD");
 
         Assert.Equal("too small to tell: the control group has 20 customers, fewer than 30", small.ResponseVerdict);
         Assert.Equal(small.ResponseVerdict, small.RevenueVerdict);
@@ -52,5 +52,8 @@ public class UpliftIntervalsTests
         Assert.StartsWith("treatment higher: +3.00 per customer", clear.RevenueVerdict, StringComparison.Ordinal);
         Assert.True(clear.WindowComplete);
         Assert.Null(clear.Treatment.MarginPerCustomer);
+        Assert.Null(clear.MarginUplift);
+        Assert.StartsWith("margin unknown: 3 of the 40 treatment responders bought without a unitCost", clear.MarginNote, StringComparison.Ordinal);
+        Assert.Equal(0, clear.Control.MarginPerCustomer);
     }
 }
