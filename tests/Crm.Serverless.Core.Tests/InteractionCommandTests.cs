@@ -1,8 +1,10 @@
 using System.Globalization;
 using Crm.Serverless.Cli;
 using Crm.Serverless.Cli.Commands;
+using Crm.Serverless.Core.Import;
 using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Serverless.Core.Tests;
 
@@ -27,7 +29,8 @@ public sealed class InteractionCommandTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.Equal(GenerateCommand.InteractionColumns, File.ReadLines(interactions).First());
-        var file = InteractionCsv.Read(new FileInfo(interactions));
+        using var host = CliHost.Build();
+        var file = host.Services.GetRequiredService<InteractionCsvReader>().ReadEvents(interactions);
         Assert.Equal(0, file.Rejected);
         var buyers = File.ReadLines(transactions).Skip(1).Select(l => l.Split(',')[1]).ToHashSet(StringComparer.Ordinal);
         Assert.All(file.ByCustomer.Keys, id => Assert.Contains(id, buyers));

@@ -68,7 +68,7 @@ internal static class EvaluateCommand
             var histories = ClvCommand.ReadHistories(host.Services.GetRequiredService<CsvItemReader>(), file).Histories;
             var dates = parse.GetValue(asOf)!.Select(d => d.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc));
             var options = host.Services.GetRequiredService<IOptions<PropensityOptions>>().Value;
-            var contacts = parse.GetValue(interactions) is { } interactionFile ? InteractionCsv.Read(interactionFile) : null;
+            var contacts = parse.GetValue(interactions) is { } interactionFile ? host.Services.GetRequiredService<InteractionCsvReader>().ReadEvents(interactionFile.FullName) : null;
             if (contacts is { Rejected: > 0 })
             {
                 await Console.Error.WriteLineAsync($"Skipped {contacts.Rejected:N0} of {contacts.Rows:N0} interaction rows as invalid.");

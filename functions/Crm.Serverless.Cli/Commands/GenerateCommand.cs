@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Ml.Simulation;
 
 namespace Crm.Serverless.Cli.Commands;
@@ -197,7 +198,7 @@ internal static class GenerateCommand
                 for (var i = 0; i < events.Count; i++)
                 {
                     var e = events[i];
-                    interactionLines.Append(invariant, $"{id}-i{i},{id},{e.TimestampUtc:s}Z,{InteractionCsv.ChannelName(e.Channel)},{(e.Inbound ? "inbound" : "outbound")},{InteractionCsv.TypeName(e.Type)},{e.Rating},");
+                    interactionLines.Append(invariant, $"{id}-i{i},{id},{e.TimestampUtc:s}Z,{InteractionNames.Name(e.Channel)},{InteractionNames.Direction(e.Inbound)},{InteractionNames.Name(e.Type)},{e.Rating},");
                     if (e.ResolvedUtc is { } resolved)
                     {
                         interactionLines.Append(invariant, $"{resolved:s}Z");

@@ -15,7 +15,11 @@ namespace Crm.Serverless.Core.Import;
 public sealed record ImportRequest(string TransactionsPath, string? ContactsPath = null, int Parallelism = 4, int WindowRows = 1_000_000, CsvReadOptions? Csv = null);
 
 /// <summary>A row that was not stored: where it is and why.</summary>
-public sealed record ImportRejection(string File, int Line, string? CustomerId, IngestStatus Status, string Reason);
+public sealed record ImportRejection(string File, int Line, string? CustomerId, IngestStatus Status, string Reason)
+{
+    /// <summary>A row's errors as one reason: <c>field: message; field: message</c>.</summary>
+    public static string Describe(IReadOnlyList<FieldError> errors) => string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"));
+}
 
 public sealed record ImportReport(
     int TransactionRows,
@@ -59,13 +63,12 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
         ArgumentNullException.ThrowIfNull(request);
         var stopwatch = Stopwatch.StartNew();
         var requestsBefore = counter.Count;
-        var rejections = new List<ImportRejection>();
-        var window = new Window(Math.Max(1, request.WindowRows));
-        var done = 0;
-        var stored = 0;
-        var alreadyStored = 0;
-        var updated = 0;
-        var stale = 0;
+        var window = new ImportWindow<PendingWrite>(
+            request.WindowRows,
+            (writes, itemProgress) => ingest.WriteAsync(writes, StateLoad.WholePartition, IngestSource.Import, request.Parallelism, itemProgress, cancellationToken),
+            static write => write.CustomerId,
+            "transactionId: already stored with different content",
+            progress);
 
         var contactRows = 0;
         if (request.ContactsPath is { } contactsPath)
@@ -74,10 +77,7 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             foreach (var item in reader.ReadContacts(contacts, request.Csv))
             {
                 contactRows++;
-                if (window.Collect(item, contactsPath, PendingWrite.Of, rejections))
-                {
-                    await FlushAsync();
-                }
+                await window.AddAsync(item, contactsPath, PendingWrite.Of);
             }
         }
 
@@ -99,60 +99,16 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
 
                 var refusal = item.Value is { } transaction ? StoreCurrency.Check(transaction, currency, "") : null;
                 var checkedItem = refusal is null ? item : item with { Value = null, Errors = [refusal] };
-                if (window.Collect(checkedItem, request.TransactionsPath, t => PendingWrite.Of(t, currency!), rejections))
-                {
-                    await FlushAsync();
-                }
+                await window.AddAsync(checkedItem, request.TransactionsPath, t => PendingWrite.Of(t, currency!));
             }
         }
 
-        await FlushAsync();
+        await window.FlushAsync();
 
-        async Task FlushAsync()
-        {
-            if (window.Writes.Count == 0)
-            {
-                return;
-            }
-
-            // The total grows window by window: the bar shows the rows read so far, not the whole file.
-            var total = done + window.Writes.Count;
-            var itemProgress = progress is null ? null : new CountingProgress(n => progress.Report((Interlocked.Add(ref done, n), total)));
-            var statuses = await ingest.WriteAsync(window.Writes, StateLoad.WholePartition, IngestSource.Import, request.Parallelism, itemProgress, cancellationToken);
-            for (var i = 0; i < statuses.Length; i++)
-            {
-                switch (statuses[i].Status)
-                {
-                    case IngestStatus.Accepted:
-                        stored++;
-                        break;
-                    case IngestStatus.Duplicate:
-                        alreadyStored++;
-                        break;
-                    case IngestStatus.Updated:
-                        updated++;
-                        break;
-                    case IngestStatus.Stale:
-                        stale++;
-                        break;
-                    default:
-                        var (file, line) = window.Origins[i];
-                        rejections.Add(new ImportRejection(file, line, window.Writes[i].CustomerId, statuses[i].Status,
-                            statuses[i].Error is { } error
-                                ? $"{error.Field}: {error.Message}"
-                                : "transactionId: already stored with different content"));
-                        break;
-                }
-            }
-
-            done = total;
-            window.Clear();
-        }
-
-        var report = new ImportReport(transactionRows, contactRows, stored, alreadyStored, [.. rejections.OrderBy(r => r.File, StringComparer.Ordinal).ThenBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed, currency ?? await storeCurrency.GetAsync(cancellationToken), updated, stale);
+        var report = new ImportReport(transactionRows, contactRows, window.Stored, window.AlreadyStored, window.Rejections, counter.Count - requestsBefore, stopwatch.Elapsed, currency ?? await storeCurrency.GetAsync(cancellationToken), window.Updated, window.Stale);
         logger.LogInformation(
             "Import finished: {Rows} rows, {Stored} stored, {Updated} updated, {AlreadyStored} already stored, {Stale} stale, {Rejected} rejected, {Requests} storage requests in {Elapsed}",
-            transactionRows + contactRows, stored, updated, alreadyStored, stale, rejections.Count, report.StorageRequests, report.Elapsed);
+            transactionRows + contactRows, report.Stored, report.Updated, report.AlreadyStored, report.Stale, report.Rejections.Count, report.StorageRequests, report.Elapsed);
         return report;
     }
 
@@ -179,7 +135,7 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
                 inWindow++;
                 if (item.CustomerId is null || item.Id is null)
                 {
-                    rejections.Add(new ImportRejection(path, item.Index, item.CustomerId, IngestStatus.Rejected, Reason(item.Errors)));
+                    rejections.Add(new ImportRejection(path, item.Index, item.CustomerId, IngestStatus.Rejected, ImportRejection.Describe(item.Errors)));
                 }
                 else
                 {
@@ -251,8 +207,6 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
         return report;
     }
 
-    private static string Reason(IReadOnlyList<FieldError> errors) => string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"));
-
     /// <summary>The rows of one purchase in a lines file: the lines when every row is valid, else why not.</summary>
     private sealed class LineGroup(string customerId, string transactionId)
     {
@@ -285,7 +239,7 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
             if (_bad.Count > 0)
             {
                 var first = _bad[0].Line;
-                var reasons = _bad.ToDictionary(b => b.Line, b => Reason(b.Errors));
+                var reasons = _bad.ToDictionary(b => b.Line, b => ImportRejection.Describe(b.Errors));
                 return line => reasons.TryGetValue(line, out var reason) ? reason : $"line {first} of the same purchase is invalid; a purchase's lines are stored all or none";
             }
 
@@ -298,42 +252,5 @@ public sealed class ImportService(CsvItemReader reader, IngestService ingest, St
                 ? _ => $"items: the purchase's lines take more than the {EntityMapper.MaxStoredJsonChars} characters a record holds"
                 : null;
         }
-    }
-
-    /// <summary>The rows read and not yet written, and where each came from.</summary>
-    private sealed class Window(int capacity)
-    {
-        public List<PendingWrite> Writes { get; } = [];
-
-        public List<(string File, int Line)> Origins { get; } = [];
-
-        /// <returns>True when the window is full and must be written before reading on.</returns>
-        public bool Collect<T>(ParsedItem<T> item, string file, Func<T, PendingWrite> toWrite, List<ImportRejection> rejections)
-            where T : class
-        {
-            if (item.Value is { } value)
-            {
-                Writes.Add(toWrite(value));
-                Origins.Add((file, item.Index));
-            }
-            else
-            {
-                rejections.Add(new ImportRejection(file, item.Index, item.CustomerId, IngestStatus.Rejected, string.Join("; ", item.Errors.Select(e => $"{e.Field}: {e.Message}"))));
-            }
-
-            return Writes.Count >= capacity;
-        }
-
-        public void Clear()
-        {
-            Writes.Clear();
-            Origins.Clear();
-        }
-    }
-
-    /// <summary>Reports on the calling thread; <see cref="Progress{T}"/> would post to a thread pool and reorder.</summary>
-    private sealed class CountingProgress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 }

@@ -1,8 +1,12 @@
 using System.Globalization;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Validation;
+using Crm.Serverless.Ml.Data;
 
 namespace Crm.Serverless.Core.Import;
+
+/// <summary>An interactions file read for the models: the events per customer, the rows read and those skipped as invalid.</summary>
+public sealed record InteractionEvents(IReadOnlyDictionary<string, IReadOnlyList<InteractionEvent>> ByCustomer, int Rows, int Rejected);
 
 /// <summary>
 /// Reads an interactions export line by line into the parsed items the HTTP and queue doors produce, with the
@@ -21,6 +25,36 @@ public sealed class InteractionCsvReader(InteractionRules rules)
     public IEnumerable<ParsedItem<Interaction>> Read(TextReader reader, CsvReadOptions? options = null)
         => CsvItemReader.Read(reader, Columns, Fields, options ?? CsvReadOptions.Default, ReadInteraction);
 
+    /// <summary>
+    /// A whole file as the models see it, for <c>crm evaluate --interactions</c>: per customer, the events of the
+    /// rows that read and validate as an import's would; the others are counted and skipped (the subject is read
+    /// only to be checked, never kept).
+    /// </summary>
+    public InteractionEvents ReadEvents(string path, CsvReadOptions? options = null)
+    {
+        using var file = CsvItemReader.OpenFile(path);
+        var byCustomer = new Dictionary<string, List<InteractionEvent>>(StringComparer.Ordinal);
+        int rows = 0, rejected = 0;
+        foreach (var item in Read(file, options))
+        {
+            rows++;
+            if (item.Value is not { } interaction)
+            {
+                rejected++;
+                continue;
+            }
+
+            if (!byCustomer.TryGetValue(interaction.CustomerId, out var events))
+            {
+                byCustomer[interaction.CustomerId] = events = [];
+            }
+
+            events.Add(interaction.ToEvent());
+        }
+
+        return new InteractionEvents(byCustomer.ToDictionary(p => p.Key, p => (IReadOnlyList<InteractionEvent>)p.Value, StringComparer.Ordinal), rows, rejected);
+    }
+
     private ParsedItem<Interaction> ReadInteraction(CsvItemReader.RowContext row, int line)
     {
         var errors = new List<FieldError>();
@@ -36,9 +70,9 @@ public sealed class InteractionCsvReader(InteractionRules rules)
             errors.Add(new FieldError("timestamp", DateExpected));
         }
 
-        var channel = Name<Ml.Data.InteractionChannel>(row, 3, "channel", errors, InteractionNames.TryParseChannel, InteractionNames.ChannelExpected);
+        var channel = Name<InteractionChannel>(row, 3, "channel", errors, InteractionNames.TryParseChannel, InteractionNames.ChannelExpected);
         var inbound = Name<bool>(row, 4, "direction", errors, InteractionNames.TryParseDirection, InteractionNames.DirectionExpected);
-        var type = Name<Ml.Data.InteractionType>(row, 5, "type", errors, InteractionNames.TryParseType, InteractionNames.TypeExpected);
+        var type = Name<InteractionType>(row, 5, "type", errors, InteractionNames.TryParseType, InteractionNames.TypeExpected);
         int? rating = null;
         if (!row[6].IsEmpty)
         {

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Crm.Serverless.Core.Import;
 
 /// <summary>
-/// Bulk backfill of an interactions export (<c>crm import --interactions FILE</c>), the way
-/// <see cref="ImportService"/> backfills purchases: windows of rows, each partition read whole in pages and
+/// Bulk backfill of an interactions export (<c>crm import --interactions FILE</c>) through the window loop
+/// purchases take (<see cref="ImportWindow{TWrite}"/>): windows of rows, each partition read whole in pages and
 /// written in 100-entity batches; running it again resumes (stored rows come back as duplicates).
 /// </summary>
 public sealed class InteractionImportService(InteractionCsvReader reader, InteractionIngestService ingest, StorageRequestCounter counter, ILogger<InteractionImportService> logger)
@@ -17,84 +17,31 @@ public sealed class InteractionImportService(InteractionCsvReader reader, Intera
     {
         var stopwatch = Stopwatch.StartNew();
         var requestsBefore = counter.Count;
-        var rejections = new List<ImportRejection>();
-        var writes = new List<Interaction>();
-        var lines = new List<int>();
-        int rows = 0, done = 0, stored = 0, alreadyStored = 0, updated = 0, stale = 0;
+        var window = new ImportWindow<Interaction>(
+            windowRows,
+            (writes, itemProgress) => ingest.WriteImportWindowAsync(writes, parallelism, itemProgress, cancellationToken),
+            static interaction => interaction.CustomerId,
+            "interactionId: " + InteractionIngestService.ConflictMessage,
+            progress);
+        var rows = 0;
         using (var file = CsvItemReader.OpenFile(path))
         {
             foreach (var item in reader.Read(file, csv))
             {
                 rows++;
-                if (item.Value is { } interaction)
-                {
-                    writes.Add(interaction);
-                    lines.Add(item.Index);
-                }
-                else
-                {
-                    rejections.Add(new ImportRejection(path, item.Index, item.CustomerId, IngestStatus.Rejected, string.Join("; ", item.Errors.Select(e => $"{e.Field}: {e.Message}"))));
-                }
-
-                if (writes.Count >= Math.Max(1, windowRows))
-                {
-                    await FlushAsync();
-                }
+                await window.AddAsync(item, path, static interaction => interaction);
             }
         }
 
-        await FlushAsync();
+        await window.FlushAsync();
 
-        async Task FlushAsync()
-        {
-            if (writes.Count == 0)
-            {
-                return;
-            }
-
-            var total = done + writes.Count;
-            var itemProgress = progress is null ? null : new Progress(n => progress.Report((Interlocked.Add(ref done, n), total)));
-            var statuses = await ingest.WriteAsync(writes, StateLoad.WholePartition, IngestSource.Import, parallelism, itemProgress, cancellationToken);
-            for (var i = 0; i < statuses.Length; i++)
-            {
-                switch (statuses[i].Status)
-                {
-                    case IngestStatus.Accepted:
-                        stored++;
-                        break;
-                    case IngestStatus.Duplicate:
-                        alreadyStored++;
-                        break;
-                    case IngestStatus.Updated:
-                        updated++;
-                        break;
-                    case IngestStatus.Stale:
-                        stale++;
-                        break;
-                    default:
-                        rejections.Add(new ImportRejection(path, lines[i], writes[i].CustomerId, statuses[i].Status, "interactionId: " + InteractionIngestService.ConflictMessage));
-                        break;
-                }
-            }
-
-            done = total;
-            writes.Clear();
-            lines.Clear();
-        }
-
-        var report = new ImportReport(0, 0, stored, alreadyStored, [.. rejections.OrderBy(r => r.Line)], counter.Count - requestsBefore, stopwatch.Elapsed, null, updated, stale)
+        var report = new ImportReport(0, 0, window.Stored, window.AlreadyStored, window.Rejections, counter.Count - requestsBefore, stopwatch.Elapsed, null, window.Updated, window.Stale)
         {
             InteractionRows = rows,
         };
         logger.LogInformation(
             "Interaction import finished: {Rows} rows, {Stored} stored, {Updated} updated, {AlreadyStored} already stored, {Stale} stale, {Rejected} rejected, {Requests} storage requests in {Elapsed}",
-            rows, stored, updated, alreadyStored, stale, rejections.Count, report.StorageRequests, report.Elapsed);
+            rows, report.Stored, report.Updated, report.AlreadyStored, report.Stale, report.Rejections.Count, report.StorageRequests, report.Elapsed);
         return report;
-    }
-
-    /// <summary>Reports on the calling thread, in order.</summary>
-    private sealed class Progress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 }

@@ -6,7 +6,7 @@ namespace Crm.Serverless.Core.Storage;
 
 /// <summary>
 /// One stored interaction, row key <c>{customerId}|{interactionId}</c> in the Interactions table.
-/// <see cref="PayloadHash"/> covers the fields that never change (<see cref="InteractionHash"/>);
+/// <see cref="PayloadHash"/> covers the fields that never change (<see cref="Storage.PayloadHash.Of(Interaction)"/>);
 /// <see cref="ResolvedAt"/> and <see cref="Rating"/> are fill-once and compared on their own.
 /// </summary>
 public sealed class InteractionEntity : ITableEntity
@@ -53,7 +53,7 @@ public sealed class InteractionEntity : ITableEntity
             ResolvedAt = interaction.ResolvedAt?.ToUniversalTime(),
             CampaignId = interaction.CampaignId,
             Subject = interaction.Subject,
-            PayloadHash = InteractionHash.Of(interaction),
+            PayloadHash = Storage.PayloadHash.Of(interaction),
             Source = source,
             ReceivedAt = receivedAt,
         };

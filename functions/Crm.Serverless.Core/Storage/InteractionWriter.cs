@@ -223,7 +223,7 @@ public sealed class InteractionWriter(CrmTables tables, TimeProvider clock, ILog
     /// <summary>What a send of an id already held comes to, and the fill-once fields after it.</summary>
     private static (WriteOutcome Outcome, DateTimeOffset? ResolvedAt, int? Rating) Compare(InteractionEntity stored, Interaction sent)
     {
-        if (stored.PayloadHash != InteractionHash.Of(sent))
+        if (stored.PayloadHash != PayloadHash.Of(sent))
         {
             return (WriteOutcome.Conflict, null, null);
         }

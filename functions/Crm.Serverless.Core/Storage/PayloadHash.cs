@@ -6,8 +6,9 @@ using Crm.Serverless.Core.Domain;
 namespace Crm.Serverless.Core.Storage;
 
 /// <summary>
-/// A fingerprint of an item's content after parsing, so the same purchase sent as JSON or as a CSV row, with
-/// "Z" or "+00:00", hashes the same: a retry is a duplicate, a changed payload under the same id a conflict.
+/// A fingerprint of an item's content after parsing, so the same purchase, contact or interaction sent as JSON or
+/// as a CSV row, with "Z" or "+00:00", hashes the same: a retry is a duplicate, a changed payload under the same id
+/// a conflict.
 /// </summary>
 public static class PayloadHash
 {
@@ -97,6 +98,27 @@ public static class PayloadHash
         }
 
         return Hash(text.ToString());
+    }
+
+    /// <summary>
+    /// The fields of an interaction that never change after it happened. The fill-once fields (resolvedAt, rating)
+    /// are left out: <see cref="InteractionWriter"/> compares them one by one.
+    /// </summary>
+    public static string Of(Interaction interaction)
+    {
+        ArgumentNullException.ThrowIfNull(interaction);
+        string[] fields =
+        [
+            interaction.InteractionId,
+            interaction.CustomerId,
+            interaction.Timestamp.UtcTicks.ToString(CultureInfo.InvariantCulture),
+            InteractionNames.Name(interaction.Channel),
+            InteractionNames.Direction(interaction.Inbound),
+            InteractionNames.Name(interaction.Type),
+            interaction.CampaignId ?? "\0",
+            interaction.Subject ?? "\0",
+        ];
+        return Hash(string.Concat(fields.Select(field => field + "\n")));
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
