@@ -26,6 +26,12 @@ public sealed class CliErrorTests : IDisposable
         { ["stores", "delete"], "delete" },
         { ["generate", "--customers", "-5", "--out", "x.csv"], "--customers must be a whole number from 1" },
         { ["generate", "--customers", "10", "--weeks", "0", "--out", "x.csv"], "--weeks must be more than 0" },
+        { ["generate", "--customers", "abc", "--out", "x.csv"], "--customers must be a whole number from 1" },
+        { ["generate", "--customers", "10", "--weeks", "many", "--out", "x.csv"], "--weeks must be more than 0" },
+        { ["evaluate", "--transactions", "x.csv", "--as-of", "1997-06-30", "--as-of", "bad"], "--as-of must be a date as YYYY-MM-DD, not 'bad'" },
+        { ["evaluate", "--transactions", "x.csv", "--recommendations", "--lines", "l.csv", "--holdout-days", "abc"], "--holdout-days must be a whole number from 1" },
+        { ["bench", "--customers", "0"], "--customers must be a whole number of at least 1" },
+        { ["bench", "--customers", "100", "--step-rows", "0"], "--step-rows must be a whole number of at least 1" },
     };
 
     [Theory]

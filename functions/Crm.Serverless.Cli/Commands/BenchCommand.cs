@@ -29,6 +29,9 @@ internal static class BenchCommand
         var posts = new Option<int>("--http-posts") { Description = "Single-item posts; a tenth as many 500-item batches", DefaultValueFactory = _ => 200 };
         var sections = new Option<string[]>("--sections") { Description = "Which sections to run", DefaultValueFactory = _ => AllSections, AllowMultipleArgumentsPerToken = true };
         sections.AcceptOnlyFromAmong(AllSections);
+        customers.Within(n => n >= 1, "--customers must be a whole number of at least 1.");
+        stepRows.Within(n => n >= 1, "--step-rows must be a whole number of at least 1.");
+        posts.Within(n => n >= 10, "--http-posts must be a whole number of at least 10 (a tenth as many batches are posted).");
         var command = new Command("bench", "Measure throughput, memory and storage requests; write the figures as Markdown.")
         {
             customers, output, seed, storageCustomers, clvCustomers, stepRows, posts, sections,

@@ -12,16 +12,25 @@ internal static class DateOption
     {
         Description = description,
         Required = required,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Single().Value;
-            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            {
-                return date;
-            }
-
-            result.AddError($"{name} must be a date as YYYY-MM-DD, not '{text}'.");
-            return null;
-        },
+        CustomParser = result => Parse(result, name, result.Tokens.Single().Value),
     };
+
+    /// <summary>Several dates, each its own YYYY-MM-DD (<c>--as-of 1997-06-30 --as-of 1997-12-31</c>, or one option, several values).</summary>
+    public static Option<DateOnly[]> CreateMany(string name, string description) => new(name)
+    {
+        Description = description,
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = result => [.. result.Tokens.Select(token => Parse(result, name, token.Value) ?? default)],
+    };
+
+    private static DateOnly? Parse(System.CommandLine.Parsing.ArgumentResult result, string name, string text)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+
+        result.AddError($"{name} must be a date as YYYY-MM-DD, not '{text}'.");
+        return null;
+    }
 }

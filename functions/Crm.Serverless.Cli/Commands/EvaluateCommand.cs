@@ -21,23 +21,13 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var transactions = new Option<FileInfo>("--transactions") { Description = "Transactions CSV", Required = true };
-        var asOf = new Option<DateOnly[]>("--as-of")
-        {
-            Description = "As-of dates, YYYY-MM-DD; repeat the option for several",
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var asOf = DateOption.CreateMany("--as-of", "As-of dates, YYYY-MM-DD; repeat the option for several");
         var interactions = new Option<FileInfo?>("--interactions") { Description = "Interactions CSV (" + GenerateCommand.InteractionColumns + "): also train with the interaction features" };
         var name = new Option<string?>("--name") { Description = "Data set name for the table (default: the file name)" };
         var recommendations = new Option<bool>("--recommendations") { Description = "Evaluate the next best products instead of the churn and purchase models (needs --lines)" };
         var lines = new Option<FileInfo?>("--lines") { Description = "Line items CSV (transactionId,customerId,sku,quantity,unitPrice[,category,unitCost]); with --recommendations" };
         var holdoutDays = new Option<int>("--holdout-days") { Description = "With --recommendations: days at the end held out to score against", DefaultValueFactory = _ => 30 };
-        holdoutDays.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 3650)
-            {
-                result.AddError("--holdout-days must be a whole number from 1 to 3,650.");
-            }
-        });
+        holdoutDays.Within(days => days is >= 1 and <= 3650, "--holdout-days must be a whole number from 1 to 3,650.");
         var json = new Option<bool>("--json") { Description = "With --recommendations: print the figures as JSON" };
         var command = new Command("evaluate", "Train and evaluate both models at several as-of dates on a CSV, or the recommendations (--recommendations); prints a markdown table.")
         {
@@ -51,7 +41,8 @@ internal static class EvaluateCommand
                 result.AddError("--recommendations needs --lines FILE.");
             }
 
-            if (!recommend && (result.GetValue(asOf) is not { Length: > 0 }))
+            // The option's presence, not its value: a value that did not parse cannot be read here, and is reported already.
+            if (!recommend && result.GetResult(asOf) is null)
             {
                 result.AddError("Option '--as-of' is required (or --recommendations).");
             }

@@ -47,27 +47,9 @@ internal static class GenerateCommand
                 result.AddError("--currency must be an ISO 4217 code such as EUR.");
             }
         });
-        customers.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 100_000_000)
-            {
-                result.AddError("--customers must be a whole number from 1 to 100,000,000.");
-            }
-        });
-        weeks.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double>() is not (> 0 and <= 5_200))
-            {
-                result.AddError("--weeks must be more than 0 and at most 5,200.");
-            }
-        });
-        shape.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double>() is not (> 0 and <= 1_000))
-            {
-                result.AddError("--rate-shape must be more than 0 and at most 1,000.");
-            }
-        });
+        customers.Within(n => n is >= 1 and <= 100_000_000, "--customers must be a whole number from 1 to 100,000,000.");
+        weeks.Within(w => w is > 0 and <= 5_200, "--weeks must be more than 0 and at most 5,200.");
+        shape.Within(r => r is > 0 and <= 1_000, "--rate-shape must be more than 0 and at most 1,000.");
         var command = new Command("generate", "Write a seeded synthetic shop as CSV.") { customers, seed, output, contacts, interactions, interactionShape, weeks, shape, currency, lines, catalogue };
         command.SetAction(async (parse, cancellationToken) =>
         {
