@@ -50,6 +50,54 @@ public sealed class BenchCommandTests(AzuriteFixture azurite) : IDisposable
         Assert.True(Number(clv[0][1]) > 0);
     }
 
+    [Fact]
+    public async Task Bench_NightSim_TinyShop_WallTimesFollowFromTheInvocationTable()
+    {
+        var output = Path.Combine(_folder, "night.md");
+
+        var exitCode = await CrmCommandLine.RunAsync(
+            ["bench", "--customers", "6400", "--calibration-customers", "600", "--sections", "night-sim", "--out", output]);
+
+        Assert.Equal(0, exitCode);
+        var report = await File.ReadAllTextAsync(output);
+        var invocations = Rows(report, "## 6.");
+        Assert.Equal(["1", "2", "3", "4", "5"], invocations.Select(row => row[0].Split(' ')[0]));
+        Assert.Equal([64, 1, 64, 1, 1], invocations.Select(row => (int)Number(row[1])));
+        Assert.All(invocations.Take(3), row => Assert.True(Number(row[3]) >= 0 && Number(row[4]) > 0 && Number(row[5]) > 0, string.Join('|', row)));
+        Assert.All(invocations.Skip(3), row => Assert.Equal("–", row[3]));
+        // Stage 1 reads its shard; stage 3 writes each customer's row and segment row and reads only erase-log rows (none here).
+        Assert.True(Number(invocations[0][6]) > 0);
+        Assert.InRange(Number(invocations[2][7]), 150, 2 * 6400 / 64);
+        Assert.Equal(0, Number(invocations[2][6]));
+
+        var lines = report[report.IndexOf("| night | instances", StringComparison.Ordinal)..].Split('\n');
+        var wall = lines.TakeWhile(line => line.StartsWith('|')).Skip(2).Select(line => line.Trim().Trim('|').Split('|').Select(cell => cell.Trim()).ToArray()).ToList();
+        Assert.Equal(["steady", "steady", "steady", "first", "first", "first"], wall.Select(row => row[0]));
+        Assert.Equal([1, 8, 64, 1, 8, 64], wall.Select(row => (int)Number(row[1])));
+        foreach (var row in wall)
+        {
+            var instances = (int)Number(row[1]);
+            var (read, written) = row[0] == "steady" ? (6, 7) : (8, 9);
+            for (var stage = 0; stage < 5; stage++)
+            {
+                var n = (int)Number(invocations[stage][1]);
+                var compute = invocations[stage][3] == "–" ? 0 : Number(invocations[stage][3]);
+                var rate = Math.Min(2_000.0, 20_000.0 / Math.Min(instances, n));
+                var waves = Math.Ceiling(n / (double)instances);
+                var expected = waves * (compute + ((Number(invocations[stage][read]) + Number(invocations[stage][written])) / rate));
+                Assert.InRange(Number(row[2 + stage]), expected - (0.01 * waves) - 0.06, expected + (0.01 * waves) + 0.06);
+            }
+
+            var night = Number(row[7]);
+            Assert.InRange(night, row[2..7].Sum(Number) - 0.3, row[2..7].Sum(Number) + 0.3);
+            var floor = Number(row[8]);
+            Assert.Equal(2.0 * 6400 / 20_000, floor, 2);
+            Assert.InRange(Number(row[9]), ((night - 0.05) / floor) - 0.01, ((night + 0.05) / floor) + 0.01);
+        }
+
+        Assert.Contains("What binds first:", report, StringComparison.Ordinal);
+    }
+
     /// <summary>The body rows of the first table after a section heading, cells trimmed.</summary>
     private static List<string[]> Rows(string report, string heading)
     {

@@ -21,6 +21,11 @@ internal sealed class BenchReport(BenchSettings settings, string[] commandLine)
 
     public ClvResult? Clv { get; set; }
 
+    public NightSimResult? NightSim { get; set; }
+
+    /// <summary>The compute section's per-invocation figures (each stage in a process of its own).</summary>
+    public NightSimCompute? ComputeInvocations { get; set; }
+
     public string ToMarkdown()
     {
         var md = new StringBuilder();
@@ -32,6 +37,11 @@ internal sealed class BenchReport(BenchSettings settings, string[] commandLine)
         WriteStorage(md);
         WriteHttp(md);
         WriteClv(md);
+        if (NightSim is { } night)
+        {
+            NightSimReport.Write(md, night, settings.CalibrationCustomers, settings.Seed);
+        }
+
         return md.ToString();
     }
 
@@ -70,6 +80,10 @@ internal sealed class BenchReport(BenchSettings settings, string[] commandLine)
         Line(md, $"Peak working set so far after each step at {last.Customers:N0} customers (MiB): {string.Join(", ", last.PeakAfterStepBytes.Select(p => $"{p.Key} {p.Value / MiB:N0}"))}, scoring and segmenting {last.PeakWorkingSetBytes / MiB:N0}.");
         Line(md, $"");
         Line(md, $"Targets at 1M customers: ≤ 300 s and ≤ 2,048 MiB. Measured at {last.Customers:N0}: {last.PipelineSeconds:0.0} s ({Verdict(last.PipelineSeconds <= 300)}), {last.PeakWorkingSetBytes / MiB:N0} MiB ({Verdict(last.PeakWorkingSetBytes <= 2048 * MiB)}).");
+        if (ComputeInvocations is { } invocations)
+        {
+            NightSimReport.WriteInvocations(md, invocations, last.Customers);
+        }
     }
 
     private void WriteStorage(StringBuilder md)

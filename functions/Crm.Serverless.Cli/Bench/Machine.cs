@@ -38,6 +38,24 @@ internal static class Machine
         return self.PeakWorkingSet64;
     }
 
+    /// <summary>
+    /// Resets the kernel's resident-set high-water mark of this process (Linux: "5" to /proc/self/clear_refs), so
+    /// <see cref="PeakWorkingSetBytes"/> measures from now on.
+    /// </summary>
+    /// <returns>False where that is not possible (another OS, a locked-down /proc).</returns>
+    public static bool ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>How to start this command line again as a child process: the dotnet host and crm.dll.</summary>
     public static ProcessStartInfo Crm(IEnumerable<string> arguments)
     {

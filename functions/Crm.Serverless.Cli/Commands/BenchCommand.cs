@@ -11,12 +11,16 @@ namespace Crm.Serverless.Cli.Commands;
 /// <summary>
 /// <c>crm bench --customers N [--out BENCHMARKS.md]</c>: measures the compute pipeline (time and peak memory at
 /// three sizes), storage requests of nightly runs and imports, import against raw SDK writes, the HTTP door,
-/// and <c>crm clv fit</c>, and writes the figures with the machine and its load as Markdown.
+/// and <c>crm clv fit</c>, and writes the figures with the machine and its load as Markdown. <c>--sections night-sim</c>
+/// simulates a night at <c>--customers</c> (10M) from one generated shard and a small real night's counters.
 /// Storage figures need a Table service: Azurite by default, or <c>CrmStorage</c>.
 /// </summary>
 internal static class BenchCommand
 {
-    public static readonly string[] AllSections = ["compute", "storage", "http", "clv"];
+    /// <summary>What a plain <c>crm bench</c> runs; <c>night-sim</c> (the simulated 10M night) only when asked for.</summary>
+    public static readonly string[] DefaultSections = ["compute", "storage", "http", "clv"];
+
+    public static readonly string[] AllSections = [.. DefaultSections, "night-sim"];
 
     public static Command Create()
     {
@@ -27,16 +31,18 @@ internal static class BenchCommand
         var clvCustomers = new Option<int?>("--clv-customers") { Description = "Customers in the clv fit file (default: a fifth of --customers, at least 1,000)" };
         var stepRows = new Option<int>("--step-rows") { Description = "Rows per step of the import curve", DefaultValueFactory = _ => 50_000 };
         var posts = new Option<int>("--http-posts") { Description = "Single-item posts; a tenth as many 500-item batches", DefaultValueFactory = _ => 200 };
-        var sections = new Option<string[]>("--sections") { Description = "Which sections to run", DefaultValueFactory = _ => AllSections, AllowMultipleArgumentsPerToken = true };
+        var sections = new Option<string[]>("--sections") { Description = "Which sections to run", DefaultValueFactory = _ => DefaultSections, AllowMultipleArgumentsPerToken = true };
+        var calibration = new Option<int>("--calibration-customers") { Description = "night-sim: customers of the storage night whose per-stage counts are scaled up", DefaultValueFactory = _ => 2_000 };
         sections.AcceptOnlyFromAmong(AllSections);
         customers.Within(n => n >= 1, "--customers must be a whole number of at least 1.");
         stepRows.Within(n => n >= 1, "--step-rows must be a whole number of at least 1.");
         posts.Within(n => n >= 10, "--http-posts must be a whole number of at least 10 (a tenth as many batches are posted).");
         var command = new Command("bench", "Measure throughput, memory and storage requests; write the figures as Markdown.")
         {
-            customers, output, seed, storageCustomers, clvCustomers, stepRows, posts, sections,
+            customers, output, seed, storageCustomers, clvCustomers, stepRows, posts, sections, calibration,
         };
         command.Subcommands.Add(CreateComputeChild());
+        command.Subcommands.Add(CreateNightSimChild());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var n = parse.GetValue(customers);
@@ -47,7 +53,8 @@ internal static class BenchCommand
                 parse.GetValue(clvCustomers) ?? Math.Max(n / 5, 1_000),
                 parse.GetValue(stepRows),
                 parse.GetValue(posts),
-                [.. parse.GetValue(sections)!]);
+                [.. parse.GetValue(sections)!],
+                parse.GetValue(calibration));
             var file = parse.GetValue(output)!;
             var report = await RunAsync(settings, cancellationToken);
             await File.WriteAllTextAsync(file.FullName, report, cancellationToken);
@@ -74,6 +81,24 @@ internal static class BenchCommand
         return command;
     }
 
+    /// <summary>The child process of the night-sim section: one shard through the stages' compute, printed as JSON.</summary>
+    private static Command CreateNightSimChild()
+    {
+        var shardCustomers = new Option<int>("--shard-customers") { Required = true };
+        var sample = new Option<int>("--sample-per-shard") { Required = true };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var command = new Command("night-sim", "Internal: one simulated shard through the night's stages, printed as JSON.") { shardCustomers, sample, seed };
+        command.Hidden = true;
+        command.SetAction(parse =>
+        {
+            using var host = CliHost.Build();
+            var result = NightSimBench.Compute(host.Services, parse.GetValue(shardCustomers), parse.GetValue(sample), parse.GetValue(seed));
+            Console.WriteLine(JsonSerializer.Serialize(result));
+            return 0;
+        });
+        return command;
+    }
+
     public static async Task<string> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -89,6 +114,8 @@ internal static class BenchCommand
                     var (json, _) = await Machine.RunCrmAsync(["bench", "compute", "--customers", Invariant(size), "--seed", Invariant(settings.Seed)], cancellationToken);
                     report.Compute.Add((JsonSerializer.Deserialize<ComputeResult>(json)!, load, Machine.Load()));
                 }
+
+                report.ComputeInvocations = await NightSimBench.ComputeInChildAsync(settings.Customers, settings.Seed, cancellationToken);
             }
 
             if (settings.Runs("storage"))
@@ -107,6 +134,12 @@ internal static class BenchCommand
             if (settings.Runs("clv"))
             {
                 report.Clv = await ClvBench.RunAsync(settings.ClvCustomers, folder, cancellationToken);
+            }
+
+            if (settings.Runs("night-sim"))
+            {
+                await WithStorageAsync(async (services, _) =>
+                    report.NightSim = await NightSimBench.RunAsync(services, settings.Customers, settings.CalibrationCustomers, settings.Seed, folder, cancellationToken), cancellationToken);
             }
         }
         finally
