@@ -1,4 +1,5 @@
 using Crm.Serverless.Core.Scoring;
+using DurableTask.Core.Exceptions;
 using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -35,9 +36,10 @@ public sealed class NightStarter(IOptions<NightlyOptions> options, ILogger<Night
         {
             await client.ScheduleNewOrchestrationInstanceAsync(NightOrchestration.Name, start, Singleton, cancellationToken);
         }
-        catch (RpcException)
+        catch (Exception exception) when (exception is OrchestrationAlreadyExistsException or RpcException)
         {
-            // Two starts raced past the check: the backend refuses the second one (the instance exists and runs).
+            // Two starts raced past the check: the backend refuses the second one (the in-memory test host's client
+            // says OrchestrationAlreadyExistsException; a gRPC error from another backend is checked the same way).
             if (await RunningAsync(client, cancellationToken) is not { } winner)
             {
                 throw;
