@@ -17,11 +17,13 @@ param identityName string
 param developerPrincipalId string = ''
 
 // Built-in role definition ids (identical in every tenant).
-// Storage Blob Data Owner: host storage leases/secrets, timer locks, Flex deployment package, app blobs.
+// Storage Blob Data Owner: host storage leases/secrets, timer locks, Flex deployment package, app blobs, and the
+// nightly Durable task hub's partition leases and large messages (host.json durableTask, AzureWebJobsStorage).
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-// Storage Queue Data Contributor: queue trigger (crm-ingest and its poison queue) and enqueueing.
+// Storage Queue Data Contributor: queue trigger (crm-ingest and its poison queue), enqueueing, and the Durable task
+// hub's control and work-item queues.
 var storageQueueDataContributorRoleId = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-// Storage Table Data Contributor: the app's tables (and host features that keep state in tables).
+// Storage Table Data Contributor: the app's tables, and the Durable task hub's History and Instances tables.
 var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 // Monitoring Metrics Publisher: Entra ID-authenticated telemetry to Application Insights.
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'

@@ -131,7 +131,7 @@ public class NightlyStagesTests(AzuriteFixture azurite)
         Assert.Single(attempts, a => a.Refused is not null);
         Assert.Single(await host.Get<RunStore>().ListAsync(10, CancellationToken.None));
 
-        // Between queued stages no lease is held: the unfinished run record itself refuses the next start.
+        // Between the orchestration's activities no lease is held: the unfinished run record itself refuses the next start.
         var queued = await job.StartAsync(SeededShop.EndOfData, CancellationToken.None);
         var refused = await Assert.ThrowsAsync<RunInProgressException>(() => job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None));
         Assert.Contains(queued.RunId, refused.Message, StringComparison.Ordinal);

@@ -102,7 +102,7 @@ public class RunDisciplineTests(AzuriteFixture azurite)
         await SeededShop.StoreAsync(host, 600, seed: 3);
         var job = host.Get<NightlyJob>();
 
-        // The timer's start and a `crm score` at the same moment.
+        // The orchestration's plan activity and a `crm score` at the same moment.
         var starts = new[]
         {
             job.StartAsync(SeededShop.EndOfData, CancellationToken.None),
@@ -139,13 +139,17 @@ public class RunDisciplineTests(AzuriteFixture azurite)
             Assert.False(refused.HasStackTrace, refused.All);
         }
 
-        // The winner may be the timer's queued run: while it is unfinished and progressing it refuses starts too, so
-        // finish it (as the queue would) before the next start.
+        // The winner may be the orchestration's planned run: while it is unfinished and progressing it refuses starts,
+        // and a resume too (the orchestration is still on it); once the orchestration gives up on it, it resumes here.
         var winner = outcomes.Single(o => o.Run is not null).Run!;
         if (winner.Status != RunStatus.Complete)
         {
             await Assert.ThrowsAsync<RunInProgressException>(() => job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None));
-            await job.ResumeAsync(winner.RunId, 4, CancellationToken.None);
+            var going = await Assert.ThrowsAsync<RunInProgressException>(() => job.ResumeAsync(winner.RunId, 4, CancellationToken.None));
+            Assert.Contains("still going", going.Message, StringComparison.Ordinal);
+            await job.MarkStalledAsync(winner.RunId, NightStage.SummariseShard, CancellationToken.None);
+            Assert.True((await job.ListAsync(5, CancellationToken.None)).Single(l => l.Run.RunId == winner.RunId).Stalled);
+            Assert.Equal(RunStatus.Complete, (await job.ResumeAsync(winner.RunId, 4, CancellationToken.None)).Run.Status);
         }
 
         Assert.Equal(RunStatus.Complete, (await job.RunAsync(SeededShop.EndOfData, train: false, parallelism: 4, CancellationToken.None)).Status);
@@ -160,7 +164,7 @@ public class RunDisciplineTests(AzuriteFixture azurite)
         var privacy = host.Get<CustomerPrivacyService>();
         var job = host.Get<NightlyJob>();
 
-        // The timer's path: the run is created and its stage messages queued; stages 1 and 2 run, nothing is written yet.
+        // The orchestration's path: the run is planned; stages 1 and 2 run, nothing is written yet.
         var run = await job.StartAsync(SeededShop.EndOfData, CancellationToken.None);
         var plan = await host.Get<NightlyArtefacts>().ReadAsync<NightPlan>(NightlyArtefacts.Plan(run.RunId), CancellationToken.None);
         await job.RunStageAsync(plan, NightStage.SummariseShard, 4, CancellationToken.None);

@@ -63,13 +63,22 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
-    public void ScoreShard_IsQueueTriggerOnTheConfiguredShardQueue()
+    public void NightlyRun_IsAnOrchestration_AndEachStageAnActivity()
     {
-        var trigger = Trigger("ScoreShard");
+        Assert.Equal("orchestrationTrigger", Trigger(Orchestration.NightOrchestration.Name).GetProperty("type").GetString());
+        foreach (var activity in new[]
+        {
+            Orchestration.NightActivities.Plan, Orchestration.NightActivities.SummariseShard, Orchestration.NightActivities.FitModels,
+            Orchestration.NightActivities.ScoreShard, Orchestration.NightActivities.WriteRunArtefacts, Orchestration.NightActivities.CompleteRun,
+            Orchestration.NightActivities.MarkStalled,
+        })
+        {
+            Assert.Equal("activityTrigger", Trigger(activity).GetProperty("type").GetString());
+        }
 
-        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal("%Nightly:ShardQueueName%", trigger.GetProperty("queueName").GetString());
-        Assert.Equal("CrmStorage", trigger.GetProperty("connection").GetString());
+        // The timer starts the orchestration through a Durable client binding, and nothing listens on a stage queue.
+        Assert.Contains(Functions.Value["NightlyRetrain"].GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "durableClient");
+        Assert.DoesNotContain(Functions.Value.Keys, name => Trigger(name).TryGetProperty("queueName", out var queue) && queue.GetString() == "%Nightly:ShardQueueName%");
     }
 
     [Fact]
@@ -85,7 +94,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_ListsExactlyTheKnownFunctions()
         => Assert.Equal(
-            ["EraseCustomer", "ExportCustomer", "GetCampaignReport", "GetCampaigns", "GetCustomer", "GetCustomerRecommendations", "GetOpenApi", "GetProducts", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightlyRetrain", "PostCampaign", "PostContacts", "PostInteractions", "PostTransactions", "ScoreShard"],
+            ["EraseCustomer", "ExportCustomer", "GetCampaignReport", "GetCampaigns", "GetCustomer", "GetCustomerRecommendations", "GetOpenApi", "GetProducts", "GetReport", "GetSegmentCustomers", "GetSegments", "Health", "IngestQueue", "NightCompleteRun", "NightFitModels", "NightMarkStalled", "NightPlan", "NightScoreShard", "NightSummariseShard", "NightWriteRunArtefacts", "NightlyRetrain", "NightlyRun", "PostCampaign", "PostContacts", "PostInteractions", "PostTransactions"],
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Fact]
@@ -167,5 +176,19 @@ public class FunctionsMetadataTests
         Assert.InRange(queues.GetProperty("maxDequeueCount").GetInt32(), 2, 10);
         Assert.Equal("none", queues.GetProperty("messageEncoding").GetString());
         Assert.Equal("api", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+
+    [Fact]
+    public void HostJson_KeepsTheNightlyTaskHubInTheHostStorageAccount()
+    {
+        var root = AzuriteLauncher.FindRepositoryRoot(AppContext.BaseDirectory)!;
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "host.json")));
+
+        var durable = host.RootElement.GetProperty("extensions").GetProperty("durableTask");
+        Assert.Equal("CrmNightly", durable.GetProperty("hubName").GetString());
+        var provider = durable.GetProperty("storageProvider");
+        Assert.Equal("AzureStorage", provider.GetProperty("type").GetString());
+        // AzureWebJobsStorage__* in Azure: the app identity's blob, queue and table endpoints (infra/app/api.bicep).
+        Assert.Equal("AzureWebJobsStorage", provider.GetProperty("connectionName").GetString());
     }
 }

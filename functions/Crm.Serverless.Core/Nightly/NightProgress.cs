@@ -15,7 +15,8 @@ public enum NightStage
 }
 
 /// <summary>How far a night got: shards done per stage (a once-stage counts as one shard, number 0).</summary>
-public sealed record NightStatus(IReadOnlyDictionary<NightStage, IReadOnlySet<int>> Done, int Shards, DateTimeOffset? LastProgressAt)
+/// <remarks><see cref="StalledIn"/>: the stage the orchestration gave up in (its retries spent), so the run is stalled now.</remarks>
+public sealed record NightStatus(IReadOnlyDictionary<NightStage, IReadOnlySet<int>> Done, int Shards, DateTimeOffset? LastProgressAt, NightStage? StalledIn = null)
 {
     public static int ShardsOf(NightStage stage, int shards) => stage is NightStage.FitModels or NightStage.RunArtefacts or NightStage.CompleteRun ? 1 : shards;
 
@@ -33,9 +34,26 @@ public sealed record NightStatus(IReadOnlyDictionary<NightStage, IReadOnlySet<in
 /// </summary>
 public sealed class NightProgress(CrmTables tables, TimeProvider clock)
 {
+    // Inside the "stage" key range that GetAsync reads, so the marker costs no extra request; Parse skips it.
+    private const string StalledRow = "stage-stalled";
+
     public async Task MarkDoneAsync(string runId, NightStage stage, int shard, long customers, CancellationToken cancellationToken)
         => await tables.Runs.UpsertEntityAsync(
             new TableEntity(runId, Row(stage, shard)) { ["Customers"] = customers, ["DoneAt"] = clock.GetUtcNow() },
+            TableUpdateMode.Replace,
+            cancellationToken);
+
+    /// <summary>Whether this one invocation is recorded done (a point read): a retried or redelivered activity skips it.</summary>
+    public async Task<bool> IsDoneAsync(string runId, NightStage stage, int shard, CancellationToken cancellationToken)
+        => (await tables.Runs.GetEntityIfExistsAsync<TableEntity>(runId, Row(stage, shard), ["RowKey"], cancellationToken)).HasValue;
+
+    /// <summary>
+    /// The orchestration spent its retries in <paramref name="stage"/>: the run shows as stalled at once (not only after
+    /// <c>Nightly:StalledAfterMinutes</c>), no longer blocks a start, and <c>crm runs resume</c> finishes it.
+    /// </summary>
+    public async Task MarkStalledAsync(string runId, NightStage stage, CancellationToken cancellationToken)
+        => await tables.Runs.UpsertEntityAsync(
+            new TableEntity(runId, StalledRow) { ["Stage"] = (int)stage, ["DoneAt"] = clock.GetUtcNow() },
             TableUpdateMode.Replace,
             cancellationToken);
 
@@ -43,10 +61,15 @@ public sealed class NightProgress(CrmTables tables, TimeProvider clock)
     {
         var done = Enum.GetValues<NightStage>().ToDictionary(s => s, _ => new SortedSet<int>());
         DateTimeOffset? last = null;
+        NightStage? stalledIn = null;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {runId} and RowKey ge {"stage"} and RowKey lt {"stagf"}");
-        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, ["RowKey", "DoneAt"], cancellationToken))
+        await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.Runs, filter, ["RowKey", "DoneAt", "Stage"], cancellationToken))
         {
-            if (Parse(row.RowKey) is { } parsed)
+            if (row.RowKey == StalledRow)
+            {
+                stalledIn = (NightStage?)row.GetInt32("Stage");
+            }
+            else if (Parse(row.RowKey) is { } parsed)
             {
                 done[parsed.Stage].Add(parsed.Shard);
                 var at = row.GetDateTimeOffset("DoneAt");
@@ -54,7 +77,7 @@ public sealed class NightProgress(CrmTables tables, TimeProvider clock)
             }
         }
 
-        return new NightStatus(done.ToDictionary(d => d.Key, d => (IReadOnlySet<int>)d.Value), shards, last);
+        return new NightStatus(done.ToDictionary(d => d.Key, d => (IReadOnlySet<int>)d.Value), shards, last, stalledIn);
     }
 
     private static string Row(NightStage stage, int shard) => string.Create(CultureInfo.InvariantCulture, $"stage{(int)stage}-{shard:D2}");

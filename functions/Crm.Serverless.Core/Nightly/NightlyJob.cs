@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Ml.Propensity;
@@ -14,8 +11,8 @@ namespace Crm.Serverless.Core.Nightly;
 /// <summary>A stage invocation failed: the run is stalled where it stopped and can be resumed.</summary>
 public sealed class NightStalledException(string message, Exception inner) : Exception(message, inner);
 
-/// <summary>One stage invocation to run, as queued on the score queue: stage, and the shard (0 for a once-stage).</summary>
-public sealed record StageMessage(string RunId, NightStage Stage, int Shard);
+/// <summary>What one stage invocation did: customers it covered, entities read and written (small: an activity's result).</summary>
+public sealed record StageInvocation(long Customers, long EntitiesRead, long EntitiesWritten);
 
 /// <summary>What each stage of a night cost: invocations, seconds, storage requests, entities read and written.</summary>
 public sealed record StageFigures(NightStage Stage, int Invocations, double Seconds, long Requests, long EntitiesRead, long EntitiesWritten);
@@ -28,11 +25,12 @@ public sealed record RunListing(RunRecord Run, NightStatus Progress, bool Stalle
 /// <summary>
 /// A night as five stages (<see cref="SummariseShard"/>, <see cref="FitModels"/>, <see cref="ScoreShard"/>,
 /// <see cref="WriteRunArtefacts"/>, <see cref="CompleteRun"/>), each a bounded invocation whose completion is recorded per shard in the Runs table
-/// (<see cref="NightProgress"/>). In process (<c>crm score</c>, the tests) the shards of a stage run in parallel here;
-/// in the Functions app each invocation is a message on the score queue and the last shard of a stage queues the next
-/// stage (<see cref="HandleAsync"/>). Either way a stalled night resumes by running only what is missing.
-/// One run at a time: the lease serialises starts and in-process runs; between queued stages the unfinished run
-/// record itself refuses a second start until it completes or stalls (<see cref="NightlyOptions.StalledAfterMinutes"/>).
+/// (<see cref="NightProgress"/>). In process (<c>crm score</c>, <c>crm runs resume</c>, the tests) the shards of a stage
+/// run in parallel here; in the Functions app a Durable Functions orchestration (Functions/Nightly/NightOrchestration.cs)
+/// creates the run with <see cref="StartAsync"/> and runs each invocation as an activity through
+/// <see cref="RunInvocationAsync"/>. Either way a stalled night resumes by running only what is missing.
+/// One run at a time: the lease serialises starts and in-process runs; while the orchestration runs its stages the
+/// unfinished run record itself refuses a second start until it completes or stalls.
 /// </summary>
 public sealed class NightlyJob(
     SummariseShard summarise,
@@ -47,7 +45,6 @@ public sealed class NightlyJob(
     ModelTrainingService training,
     RunStore runs,
     RunLease lease,
-    CrmTables tables,
     StorageRequestCounter requests,
     IOptions<NightlyOptions> options,
     TimeProvider clock,
@@ -67,26 +64,70 @@ public sealed class NightlyJob(
         return await RunStagesAsync(plan, parallelism, cancellationToken);
     }
 
-    /// <summary>Creates the run and queues its stage 1 messages, one per shard: the Functions app's nightly start.</summary>
+    /// <summary>
+    /// Creates the run (record and plan) and runs nothing: the first step of the Functions app's nightly orchestration,
+    /// whose activities then run the invocations (<see cref="RunInvocationAsync"/>).
+    /// </summary>
     /// <exception cref="RunInProgressException">Another run holds the lease or is still going.</exception>
     public async Task<RunRecord> StartAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
         await using var held = await lease.AcquireAsync(cancellationToken);
         var plan = await CreateAsync(asOf, train: true, publish: false, cancellationToken);
-        await QueueAsync(plan, NightStage.SummariseShard, cancellationToken);
-        logger.LogInformation("Run {RunId} as of {AsOf}: {Shards} stage 1 messages queued", plan.RunId, plan.AsOf, plan.Shards);
+        logger.LogInformation("Run {RunId} as of {AsOf}: planned over {Shards} shards", plan.RunId, plan.AsOf, plan.Shards);
         return (await runs.GetAsync(plan.RunId, cancellationToken))!;
     }
 
-    /// <summary>Runs what a stalled night is missing, in this process, and returns it completed.</summary>
-    /// <exception cref="RunInProgressException">Another run holds the lease.</exception>
+    /// <summary>
+    /// Runs what a stalled night is missing, in this process, and returns it completed. A run still going (its
+    /// orchestration working or retrying, with progress recently) is refused: the two would run the same shards.
+    /// </summary>
+    /// <exception cref="RunInProgressException">Another run holds the lease, or this run is still going.</exception>
     /// <exception cref="KeyNotFoundException">No such run.</exception>
     public async Task<NightResult> ResumeAsync(string runId, int parallelism, CancellationToken cancellationToken)
     {
         await using var held = await lease.AcquireAsync(cancellationToken);
         var plan = await artefacts.ReadIfExistsAsync<NightPlan>(NightlyArtefacts.Plan(runId), cancellationToken)
             ?? throw new KeyNotFoundException($"There is no staged run {runId}.");
+        if (await runs.GetAsync(runId, cancellationToken) is { Status: RunStatus.Scoring } run
+            && await progress.GetAsync(runId, plan.Shards, cancellationToken) is var status
+            && !IsStalled(run, status))
+        {
+            throw new RunInProgressException(
+                $"Run {runId} is still going (stage {(int?)status.Current}); resume it once `crm runs list` shows it stalled.");
+        }
+
         return await RunStagesAsync(plan, parallelism, cancellationToken);
+    }
+
+    /// <summary>
+    /// One invocation of a stage (a shard of stage 1 or 3, shard 0 of a once-stage), as an orchestration activity runs
+    /// it: skipped if already recorded done, so a retried or redelivered activity does no work twice.
+    /// </summary>
+    /// <exception cref="InsufficientDataException">Too little data to model: the run is recorded NotScored.</exception>
+    public async Task<StageInvocation> RunInvocationAsync(string runId, NightStage stage, int shard, CancellationToken cancellationToken)
+    {
+        if (await progress.IsDoneAsync(runId, stage, shard, cancellationToken))
+        {
+            return new StageInvocation(0, 0, 0);
+        }
+
+        var plan = await artefacts.ReadAsync<NightPlan>(NightlyArtefacts.Plan(runId), cancellationToken);
+        try
+        {
+            return await InvokeAsync(plan, stage, shard, cancellationToken);
+        }
+        catch (InsufficientDataException)
+        {
+            await MarkNotScoredAsync(runId, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>The orchestration gave up on <paramref name="stage"/>: the run shows stalled now and resumes in the CLI.</summary>
+    public async Task MarkStalledAsync(string runId, NightStage stage, CancellationToken cancellationToken)
+    {
+        await progress.MarkStalledAsync(runId, stage, cancellationToken);
+        logger.LogError("Run {RunId} stalled in stage {Stage}: an invocation failed after its retries; resume it with crm runs resume", runId, stage);
     }
 
     /// <summary>Runs the missing invocations of every stage in order.</summary>
@@ -123,9 +164,9 @@ public sealed class NightlyJob(
             {
                 try
                 {
-                    var (r, w) = await InvokeAsync(plan, stage, shard, ct);
-                    Interlocked.Add(ref read, r);
-                    Interlocked.Add(ref written, w);
+                    var done = await InvokeAsync(plan, stage, shard, ct);
+                    Interlocked.Add(ref read, done.EntitiesRead);
+                    Interlocked.Add(ref written, done.EntitiesWritten);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -134,12 +175,7 @@ public sealed class NightlyJob(
             });
         if (failed.Values.OfType<InsufficientDataException>().FirstOrDefault() is { } insufficient)
         {
-            // Too little data is an answer, not a stall: the run ends, and the caller says why (the demo: "Not scored").
-            if (await runs.GetAsync(plan.RunId, cancellationToken) is { } record)
-            {
-                await runs.CreateAsync(record with { Status = RunStatus.NotScored }, cancellationToken);
-            }
-
+            await MarkNotScoredAsync(plan.RunId, cancellationToken);
             throw insufficient;
         }
 
@@ -152,43 +188,6 @@ public sealed class NightlyJob(
         }
 
         return new StageFigures(stage, missing.Count, stopwatch.Elapsed.TotalSeconds, requests.Count - before, read, written);
-    }
-
-    /// <summary>
-    /// One queued invocation: runs it unless already done, then, if it was the last of its stage, queues the next
-    /// stage. Only the invocation that inserts the stage's "advanced" row queues it, so a redelivered or concurrent
-    /// last shard never queues a stage twice.
-    /// </summary>
-    public async Task HandleAsync(StageMessage message, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        var plan = await artefacts.ReadIfExistsAsync<NightPlan>(NightlyArtefacts.Plan(message.RunId), cancellationToken);
-        if (plan is null)
-        {
-            logger.LogWarning("Stage {Stage} shard {Shard}: run {RunId} has no plan; nothing to do", message.Stage, message.Shard, message.RunId);
-            return;
-        }
-
-        var status = await progress.GetAsync(plan.RunId, plan.Shards, cancellationToken);
-        if (!status.Done[message.Stage].Contains(message.Shard))
-        {
-            await InvokeAsync(plan, message.Stage, message.Shard, cancellationToken);
-            status = await progress.GetAsync(plan.RunId, plan.Shards, cancellationToken);
-        }
-
-        if (status.IsDone(message.Stage) && message.Stage != NightStage.CompleteRun)
-        {
-            try
-            {
-                await tables.Runs.AddEntityAsync(new TableEntity(plan.RunId, $"advanced-{(int)message.Stage}"), cancellationToken);
-            }
-            catch (RequestFailedException exception) when (exception.Status == 409)
-            {
-                return;
-            }
-
-            await QueueAsync(plan, message.Stage + 1, cancellationToken);
-        }
     }
 
     /// <summary>The newest runs with their progress; an unfinished run without progress for a while is stalled.</summary>
@@ -224,7 +223,16 @@ public sealed class NightlyJob(
         return trained;
     }
 
-    private async Task<(long Read, long Written)> InvokeAsync(NightPlan plan, NightStage stage, int shard, CancellationToken cancellationToken)
+    /// <summary>Too little data is an answer, not a stall: the run ends, and the caller says why (the demo: "Not scored").</summary>
+    private async Task MarkNotScoredAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (await runs.GetAsync(runId, cancellationToken) is { } record)
+        {
+            await runs.CreateAsync(record with { Status = RunStatus.NotScored }, cancellationToken);
+        }
+    }
+
+    private async Task<StageInvocation> InvokeAsync(NightPlan plan, NightStage stage, int shard, CancellationToken cancellationToken)
     {
         (long Read, long Written, long Customers) result = stage switch
         {
@@ -235,7 +243,7 @@ public sealed class NightlyJob(
             _ => (0, 0, (await complete.RunAsync(plan, cancellationToken)).Customers),
         };
         await progress.MarkDoneAsync(plan.RunId, stage, shard, result.Customers, cancellationToken);
-        return (result.Read, result.Written);
+        return new StageInvocation(result.Customers, result.Read, result.Written);
     }
 
     private async Task<(long, long, long)> SummariseAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
@@ -311,13 +319,6 @@ public sealed class NightlyJob(
     }
 
     private bool IsStalled(RunRecord run, NightStatus status)
-        => clock.GetUtcNow() - (status.LastProgressAt ?? run.CreatedAt) > TimeSpan.FromMinutes(options.Value.StalledAfterMinutes);
-
-    private async Task QueueAsync(NightPlan plan, NightStage stage, CancellationToken cancellationToken)
-    {
-        for (var shard = 0; shard < NightStatus.ShardsOf(stage, plan.Shards); shard++)
-        {
-            await tables.ScoreQueue.SendMessageAsync(JsonSerializer.Serialize(new StageMessage(plan.RunId, stage, shard)), cancellationToken);
-        }
-    }
+        => status.StalledIn is not null
+        || clock.GetUtcNow() - (status.LastProgressAt ?? run.CreatedAt) > TimeSpan.FromMinutes(options.Value.StalledAfterMinutes);
 }

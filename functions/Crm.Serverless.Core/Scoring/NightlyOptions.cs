@@ -34,6 +34,14 @@ public sealed class NightlyOptions
     [Range(1, 24 * 60)]
     public int StalledAfterMinutes { get; set; } = 60;
 
+    /// <summary>Attempts of each stage activity in the Functions app's orchestration before the run is marked stalled.</summary>
+    [Range(1, 20)]
+    public int ActivityAttempts { get; set; } = 4;
+
+    /// <summary>Seconds before an activity's first retry; each further retry waits twice as long.</summary>
+    [Range(1, 3600)]
+    public int ActivityRetrySeconds { get; set; } = 30;
+
     /// <summary>Partitions read in parallel when loading every customer's history.</summary>
     [Range(1, 64)]
     public int ReadParallelism { get; set; } = 8;

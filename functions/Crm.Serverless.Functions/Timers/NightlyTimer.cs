@@ -1,32 +1,23 @@
-using Crm.Serverless.Core.Nightly;
-using Crm.Serverless.Core.Scoring;
+using Crm.Serverless.Functions.Orchestration;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask.Client;
 
 namespace Crm.Serverless.Functions.Timers;
 
-public sealed class NightlyTimer(NightlyJob job, TimeProvider clock, ILogger<NightlyTimer> logger)
+public sealed class NightlyTimer(NightStarter starter, TimeProvider clock)
 {
     /// <summary>
     /// Retrains, gates and scores every night (Nightly:Schedule, UTC), as of yesterday: the last complete day.
-    /// The stages run as messages on the score queue (Core/Nightly/NightlyJob.cs HandleAsync).
+    /// The stages run as the Durable Functions orchestration Orchestration/NightOrchestration.cs.
     /// </summary>
     [Function("NightlyRetrain")]
-    public async Task Run([TimerTrigger("%Nightly:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)
+    public Task Run(
+        [TimerTrigger("%Nightly:Schedule%")] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
         var yesterday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1);
-        try
-        {
-            await job.StartAsync(yesterday, cancellationToken);
-        }
-        catch (InsufficientDataException exception)
-        {
-            logger.LogWarning("Nightly run as of {AsOf} skipped: {Reason}", yesterday, exception.Message);
-        }
-        catch (RunInProgressException)
-        {
-            logger.LogWarning("Nightly run as of {AsOf} skipped: another scoring run holds the run lease", yesterday);
-        }
+        return starter.StartAsync(client, yesterday, cancellationToken);
     }
 }
