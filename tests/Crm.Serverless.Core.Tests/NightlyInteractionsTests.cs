@@ -102,6 +102,31 @@ public class NightlyInteractionsTests(AzuriteFixture azurite)
         });
     }
 
+    [Fact]
+    public async Task Gate_CandidateWithInteractions_IsComparedWithThePurchaseOnlyCurrentModel_OnTheSameHoldoutCustomers()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var shop = Simulate(customers: 1500, seed: 5);
+        var histories = shop.Select(c => c.History).ToList();
+        var interactions = shop.ToDictionary(c => c.History.CustomerId, c => c.Interactions, StringComparer.Ordinal);
+        var training = host.Get<ModelTrainingService>();
+        var asOf = NightPlan.AsOfEnd(AsOf);
+
+        // Before the shop sent interactions: a purchase-only model, promoted by hand so it is the current one.
+        var before = await training.TrainAsync(PurchaseTable.From(histories), asOf.AddDays(-30), PropensityTarget.Churn, CancellationToken.None, promote: false);
+        await host.Get<ModelRegistry>().PromoteAsync(before.Version!, CancellationToken.None);
+        var current = await host.Get<ModelRegistry>().LoadAsync(PropensityTarget.Churn, before.Version!, CancellationToken.None);
+        var after = await training.TrainAsync(PurchaseTable.From(histories, interactions), asOf, PropensityTarget.Churn, CancellationToken.None, promote: false);
+
+        // Judged on the candidate's holdout customers and labels, read without the interaction columns.
+        var candidate = await host.Get<ModelRegistry>().LoadAsync(PropensityTarget.Churn, after.Version!, CancellationToken.None);
+        Assert.Equal(FeatureLayout.WithInteractions.Names, candidate.Metadata.FeatureNames);
+        var holdout = LabelledRows.Build(PurchaseTable.From(histories), [candidate.Metadata.HoldoutCutoffUtc], PropensityTarget.Churn, candidate.Metadata.LabelWindowDays);
+        Assert.Equal(candidate.Metadata.Holdout.Rows, holdout.Count);
+        Assert.DoesNotContain(after.Notes ?? [], n => n.StartsWith("No comparable current model", StringComparison.Ordinal));
+        Assert.Equal(PropensityScorer.Evaluate(current, holdout).Auc, after.CurrentModelAuc!.Value, 9);
+    }
+
     private sealed record StoredShop(List<CustomerHistory> Histories, Dictionary<string, IReadOnlyList<InteractionEvent>> Interactions);
 
     /// <summary>
@@ -111,18 +136,7 @@ public class NightlyInteractionsTests(AzuriteFixture azurite)
     private static async Task<StoredShop> StoreShopWithInteractionsAsync(TestHost host, int customers, int seed)
     {
         var end = NightPlan.AsOfEnd(AsOf);
-        var shop = ShopSimulator.Simulate(new ShopSimulationOptions
-        {
-            Customers = customers,
-            Seed = seed,
-            R = 1.2,
-            Alpha = 6,
-            A = 0.4,
-            B = 6,
-            AcquisitionWeeks = 52,
-            ObservationWeeks = 104,
-            Interactions = new InteractionSimulationOptions(),
-        }).ToList();
+        var shop = Simulate(customers, seed);
         var histories = new List<CustomerHistory>();
         var interactions = new Dictionary<string, IReadOnlyList<InteractionEvent>>(StringComparer.Ordinal);
         var writes = new List<PendingWrite>();
@@ -156,4 +170,18 @@ public class NightlyInteractionsTests(AzuriteFixture azurite)
             async (partition, ct) => await writer.WriteAsync(partition.Key, [.. partition], StateLoad.WholePartition, IngestSource.Import, null, ct));
         return new StoredShop(histories, interactions);
     }
+
+    /// <summary>The shop <c>crm generate --interactions</c> simulates (complaints raise the churn hazard).</summary>
+    private static List<SimulatedCustomer> Simulate(int customers, int seed) => ShopSimulator.Simulate(new ShopSimulationOptions
+    {
+        Customers = customers,
+        Seed = seed,
+        R = 1.2,
+        Alpha = 6,
+        A = 0.4,
+        B = 6,
+        AcquisitionWeeks = 52,
+        ObservationWeeks = 104,
+        Interactions = new InteractionSimulationOptions(),
+    }).ToList();
 }

@@ -79,8 +79,10 @@ public sealed class ModelTrainingService(
     }
 
     /// <summary>
-    /// The current and the last few promoted models scored on the candidate's holdout rows. A version whose feature
-    /// layout is not this build's cannot be compared: it counts as absent, with a note, and never stops the night.
+    /// The current and the last few promoted models scored on the candidate's holdout rows. A purchase-only version
+    /// facing a candidate with interaction features is scored on the same holdout customers and labels without the
+    /// interaction columns (like with like: the shop just started sending interactions). A version whose feature
+    /// layout this run cannot give it cannot be compared: it counts as absent, with a note, and never stops the night.
     /// </summary>
     private async Task<(string? CurrentVersion, double? CurrentAuc, double? BestRecentAuc, List<string> Notes)> CompareWithPromotedAsync(
         PurchaseTable table, PropensityModel candidate, CancellationToken cancellationToken)
@@ -94,6 +96,7 @@ public sealed class ModelTrainingService(
 
         var metadata = candidate.Metadata;
         var rows = LabelledRows.Build(table, [metadata.HoldoutCutoffUtc], candidate.Target, metadata.LabelWindowDays);
+        var purchaseRows = new Lazy<LabelledRows>(() => LabelledRows.Build(table.WithoutInteractions(), [metadata.HoldoutCutoffUtc], candidate.Target, metadata.LabelWindowDays));
         string? currentVersion = null;
         double? currentAuc = null, best = null;
         for (var i = 0; i < history.Count; i++)
@@ -112,7 +115,10 @@ public sealed class ModelTrainingService(
                 continue;
             }
 
-            if (!promoted.Fits(rows.Layout))
+            var comparable = promoted.Fits(rows.Layout) ? rows
+                : rows.Layout.HasInteractions && promoted.Fits(FeatureLayout.Purchases) ? purchaseRows.Value
+                : null;
+            if (comparable is null)
             {
                 // With interaction features against without (or the reverse): the holdout rows mean other columns to it.
                 notes.Add(i == 0
@@ -129,7 +135,7 @@ public sealed class ModelTrainingService(
                 continue;
             }
 
-            var auc = PropensityScorer.Evaluate(promoted, rows).Auc;
+            var auc = PropensityScorer.Evaluate(promoted, comparable).Auc;
             if (i == 0)
             {
                 (currentVersion, currentAuc) = (history[i], auc);

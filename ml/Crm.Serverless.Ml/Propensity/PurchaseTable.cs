@@ -126,6 +126,13 @@ public sealed class PurchaseTable
         return new PurchaseTable(ids, offsets, ticks, amounts, interactions, shopSendsInteractions);
     }
 
+    /// <summary>
+    /// The same customers and purchases without their interactions (the arrays are shared): the rows a purchase-only
+    /// model reads, so it can be compared with one trained with interactions on the same customers and labels.
+    /// </summary>
+    public PurchaseTable WithoutInteractions()
+        => Interactions is null ? this : new PurchaseTable(CustomerIds, Offsets, Ticks, Amounts, interactions: null, shopSendsInteractions: false);
+
     /// <summary>Index one past the customer's last purchase made on or before <paramref name="ticks"/>.</summary>
     internal int EndOnOrBefore(int customerIndex, long ticks)
     {
