@@ -17,8 +17,9 @@ public enum StateLoad
 
 /// <summary>
 /// Writes purchases, refunds, cancels and contacts of one partition. Each customer's new rows, the purchase rows
-/// a refund or cancel changes, and their updated customer row go into the same entity-group transaction (at most
-/// 100 actions), the rows guarded by their ETags: a batch either lands whole or not at all, so aggregates always
+/// a refund or cancel changes, their updated customer row and their <see cref="CustomerSummaryRow"/> (recomputed from
+/// the rows read and planned, written blind) go into the same entity-group transaction (at most 100 actions), the rows
+/// guarded by their ETags: a batch either lands whole or not at all, so aggregates always
 /// equal a recount and a crash half-way loses or doubles nothing. A concurrent writer shows up as 409/412; the
 /// writer re-reads what changed and plans the rest again.
 /// </summary>
