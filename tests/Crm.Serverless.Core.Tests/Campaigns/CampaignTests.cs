@@ -42,6 +42,37 @@ public class CampaignTests(AzuriteFixture azurite)
     }
 
     /// <summary>
+    /// The stored split is random as well as stable: 25 campaigns over one segment with seeds 0 to 24 and a 30% control
+    /// share; each stored control count is Binomial(n, 0.3), so the sum of the squared standardised counts is
+    /// chi-square with 25 degrees of freedom, refused at the 1% level.
+    /// </summary>
+    [Fact]
+    public async Task Create_OverManySeeds_StoredControlCountsPassAChiSquareTest()
+    {
+        var (host, run) = await CampaignShop.StartAsync(azurite);
+        await using var _ = host;
+        var segment = CampaignShop.LargestSegment(run);
+        var service = host.Get<CampaignService>();
+        const int Seeds = 25;
+        const double Share = 0.3;
+
+        var statistic = 0.0;
+        var sizes = new HashSet<int>();
+        for (var seed = 0; seed < Seeds; seed++)
+        {
+            var campaign = (await service.CreateAsync(new CampaignRequest($"chi-{seed}", segment, ControlShare: Share, Seed: seed), None)).Campaign!;
+            var members = await service.ReadMembersAsync(campaign, None);
+            var n = members.Count;
+            var control = members.Values.Count(g => g == CampaignGroup.Control);
+            sizes.Add(n);
+            statistic += Math.Pow(control - n * Share, 2) / (n * Share * (1 - Share));
+        }
+
+        Assert.Equal([run.Segments.Single(s => s.Segment == segment).Customers], sizes);
+        Assert.True(statistic < ChiSquared.InvCDF(Seeds, 0.99), $"chi-square {statistic:0.00} over {Seeds} df");
+    }
+
+    /// <summary>
     /// Fixture purchases after the send date, and the figures worked out by hand: treatment responders T0 (10), T1
     /// (20 + 5), T2 (40, 15 refunded: 25) and T3 (30 on day 29); T4 buys on day 31 and T5 the hour before the send,
     /// both outside the window; control C0 buys 25, C1's purchase is wholly refunded. The nightly run's artefact and
