@@ -81,6 +81,12 @@ public sealed class CampaignService(
         var members = new List<(string CustomerId, CampaignGroup Group)>();
         await foreach (var score in segments.StreamWithConsentAsync(run, campaign.Segment, campaign.MarketableOnly, cancellationToken))
         {
+            // A customer who has withdrawn consent is in neither group: the split stays random among those who may be sent to.
+            if (score.MarketingConsent == false)
+            {
+                continue;
+            }
+
             members.Add((score.CustomerId, CampaignSplit.Assign(campaign.Seed, campaign.Key, score.CustomerId, campaign.ControlShare)));
         }
 
