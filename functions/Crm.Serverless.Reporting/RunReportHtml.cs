@@ -66,6 +66,7 @@ public static partial class RunReportHtml
         Quality(html, report.Quality);
         TopsAndFlops(html, report.Products);
         InteractionsSection.Render(html, report.Interactions); // report section: interactions
+        RecommendationsSection.Render(html, report.Recommendations); // report section: recommendations
         Facts(html, report);
         html.Append("<footer class=\"note\"><p>Written by Crm.Serverless from the run's stored results. No names or e-mail addresses appear in this report; data-quality figures are counts.</p></footer>\n");
         html.Append("</body>\n</html>\n");

@@ -40,6 +40,8 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
         {
             await artefacts.DeleteAsync(NightlyArtefacts.Histories(plan.RunId, shard), cancellationToken);
             await artefacts.DeleteAsync(NightlyArtefacts.Summary(plan.RunId, shard), cancellationToken);
+            await artefacts.DeleteAsync(Recommendations.RecommendationStages.Partial(plan.RunId, shard), cancellationToken);
+            await artefacts.DeleteAsync(Recommendations.RecommendationStages.Items(plan.RunId, shard), cancellationToken);
         }
 
         return completed;

@@ -28,7 +28,8 @@ public sealed class ScoreShard(
     IOptions<NightlyOptions> options,
     ShardScoreWriter writer,
     RunStore runs,
-    NightlyArtefacts artefacts)
+    NightlyArtefacts artefacts,
+    Recommendations.RecommendationStages recommendations)
 {
     public async Task<ScoredShard> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -41,7 +42,8 @@ public sealed class ScoreShard(
 
         var run = await runs.GetAsync(plan.RunId, cancellationToken)
             ?? throw new InvalidOperationException($"Run {plan.RunId} has no run record.");
-        var written = await writer.WriteAsync(run, shard, scores, cancellationToken);
+        var recommended = await recommendations.ForShardAsync(plan, shard, cancellationToken);
+        var written = await writer.WriteAsync(run, shard, scores, recommended.Rows(), cancellationToken);
         var tracking = fit.TrackingCalibrationEnd is { } calibrationEnd
             ? TrackingPartial.Of(histories, calibrationEnd, plan.AsOf, clv)
             : null;

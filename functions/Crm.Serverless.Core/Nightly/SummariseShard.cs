@@ -41,7 +41,7 @@ public sealed record QualityTallies(
 /// Stage 1, per shard: reads that shard's rows once (purchases net of refunds, and the customer rows for the quality
 /// tallies), writes its compact histories for stage 3 and its summary for stage 2. Bounded by one shard.
 /// </summary>
-public sealed class SummariseShard(HistoryReader histories, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options)
+public sealed class SummariseShard(HistoryReader histories, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, BasketReader baskets, Recommendations.RecommendationStages recommendations)
 {
     public async Task<ShardSummary> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -63,6 +63,8 @@ public sealed class SummariseShard(HistoryReader histories, ClvService clv, Nigh
             CompactHistories.From(Sample(shardHistories, options.Value.SampleCustomersPerShard)),
             quality.Tallies(shardHistories, plan.AsOfEndUtc));
         await artefacts.WriteAsync(NightlyArtefacts.Summary(plan.RunId, shard), summary, cancellationToken);
+        var shardBaskets = await baskets.ReadShardAsync(shard, cancellationToken); // shard baskets:
+        await recommendations.SummariseAsync(plan, shard, shardBaskets, cancellationToken);
         return summary;
     }
 
@@ -74,20 +76,9 @@ public sealed class SummariseShard(HistoryReader histories, ClvService clv, Nigh
         return SummaryColumns.Of(clv.Summarise(histories, plan.CalibrationEndUtc));
     }
 
-    /// <summary>
-    /// The shard's training sample: everyone when the shard is small, else the customers with the lowest hash of their
-    /// id (stable from night to night, and unrelated to how or when they bought), in row-key order.
-    /// </summary>
+    /// <summary>The shard's training sample (<see cref="ShardSample.Lowest"/>), in row-key order.</summary>
     private static List<CustomerHistory> Sample(List<CustomerHistory> histories, int maximum)
-    {
-        if (histories.Count <= maximum)
-        {
-            return histories;
-        }
-
-        var kept = histories.Select((h, i) => (Hash: Hash(h.CustomerId), Index: i)).OrderBy(k => k.Hash).Take(maximum).Select(k => k.Index).Order();
-        return [.. kept.Select(i => histories[i])];
-    }
+        => ShardSample.Lowest(histories, h => h.CustomerId, maximum);
 
     private static long Hash(string text) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0);
 

@@ -2,15 +2,13 @@ using System.Diagnostics;
 using Crm.Serverless.Core.Campaigns;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Products;
-using Crm.Serverless.Core.Recommendations;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 
 namespace Crm.Serverless.Core.Nightly;
 
 /// <summary>
-/// Stage 4, once, after every shard is scored: the run's product facts and discount response, recommendations (a
-/// published run only, so a backfill leaves the served ones), campaign figures and interaction figures, each written
+/// Stage 4, once, after every shard is scored: the run's product facts and discount response, campaign figures and interaction figures, each written
 /// as a run artefact by its own service. They read storage here so that stage 5 builds the report from artefacts only.
 /// </summary>
 /// <remarks>
@@ -23,7 +21,6 @@ public sealed class WriteRunArtefacts(
     HistoryReader histories,
     CampaignStore campaignStore,
     ProductFactsService products,
-    RecommendationRunService recommendations,
     CampaignRunFigures campaigns,
     InteractionActivityStore interactions)
 {
@@ -40,11 +37,6 @@ public sealed class WriteRunArtefacts(
         }
 
         await products.WriteAsync(run.RunId, run.AsOf, scores, cancellationToken);
-        if (run.Published)
-        {
-            await recommendations.RunAsync(run.RunId, run.AsOf, cancellationToken);
-        }
-
         var sent = (await campaignStore.ListAsync(cancellationToken)).Any(c => c.Status == CampaignStatus.Ready);
         await campaigns.WriteAsync(run, sent ? await histories.ReadAllAsync(cancellationToken) : [], cancellationToken);
         await interactions.PublishAsync(run, cancellationToken);

@@ -26,8 +26,23 @@ public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers)
     /// </summary>
     /// <returns>The customers whose rows were written and stayed.</returns>
     /// <exception cref="ArgumentException">A score of a customer of another shard.</exception>
-    public async Task<int> WriteAsync(RunRecord run, int shard, IReadOnlyList<CustomerScore> scores, CancellationToken cancellationToken)
+    public Task<int> WriteAsync(RunRecord run, int shard, IReadOnlyList<CustomerScore> scores, CancellationToken cancellationToken)
+        => WriteAsync(run, shard, scores, [], cancellationToken);
+
+    /// <inheritdoc cref="WriteAsync(RunRecord, int, IReadOnlyList{CustomerScore}, CancellationToken)"/>
+    /// <param name="others">
+    /// The run's other rows of the shard's customers (RowKey <c>{customerId}|</c>, any partition: the recommendations),
+    /// kept, written and deleted again exactly as the scores, under the same two reads.
+    /// </param>
+    public async Task<int> WriteAsync(
+        RunRecord run, int shard, IReadOnlyList<CustomerScore> scores, IReadOnlyList<ITableEntity> others, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(others);
+        if (others.FirstOrDefault(e => CrmKeys.ShardOf(CrmKeys.CustomerIdOf(e.RowKey)) != shard) is not null)
+        {
+            throw new ArgumentException($"Every row must belong to a customer of shard {shard}.", nameof(others));
+        }
+
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(scores);
         if (scores.FirstOrDefault(s => CrmKeys.ShardOf(s.CustomerId) != shard) is not null)
@@ -52,6 +67,16 @@ public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers)
             }
         }
 
+        // erase wins: the other rows are kept and deleted again by the same test as the scores.
+        var keptOthers = others.Where(e => stored.ContainsKey(CrmKeys.CustomerIdOf(e.RowKey))).ToArray();
+        foreach (var group in keptOthers.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
+        {
+            foreach (var chunk in group.Chunk(MaxBatch))
+            {
+                await UpsertAsync(table, chunk, cancellationToken);
+            }
+        }
+
         var still = await customers.ReadConsentAsync(partition, cancellationToken);
         foreach (var erased in kept.Where(s => !still.ContainsKey(s.CustomerId)))
         {
@@ -59,13 +84,18 @@ public sealed class ShardScoreWriter(CrmTables tables, CustomerReader customers)
             await DeleteIfExistsAsync(table, ScoreEntity.From(erased), cancellationToken);
         }
 
+        foreach (var erased in keptOthers.Where(e => !still.ContainsKey(CrmKeys.CustomerIdOf(e.RowKey))))
+        {
+            await DeleteIfExistsAsync(table, erased, cancellationToken);
+        }
+
         return kept.Count(s => still.ContainsKey(s.CustomerId));
     }
 
-    private static async Task UpsertAsync(TableClient table, ScoreEntity[] chunk, CancellationToken cancellationToken)
+    private static async Task UpsertAsync(TableClient table, ITableEntity[] chunk, CancellationToken cancellationToken)
         => await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
 
-    private static async Task DeleteIfExistsAsync(TableClient table, ScoreEntity row, CancellationToken cancellationToken)
+    private static async Task DeleteIfExistsAsync(TableClient table, ITableEntity row, CancellationToken cancellationToken)
     {
         try
         {

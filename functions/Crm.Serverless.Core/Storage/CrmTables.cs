@@ -64,9 +64,6 @@ public sealed class CrmTables(
     /// </summary>
     public TableClient Interactions { get; } = service.GetTableClient(storage.Value.InteractionsTable);
 
-    /// <summary>Next best products per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
-    public TableClient Recommendations { get; } = service.GetTableClient(storage.Value.RecommendationsTable);
-
     /// <summary>Nightly run records and their shards' progress.</summary>
     public TableClient Runs { get; } = service.GetTableClient(storage.Value.RunsTable);
 
@@ -101,9 +98,9 @@ public sealed class CrmTables(
     /// </summary>
     /// <remarks>
     /// Erasure walks these in order, then every run's scores table (<see cref="ListRunScoresAsync"/>): Customers
-    /// before the scores and recommendations is what lets a scoring write that races an erase lose (see ShardScoreWriter).
+    /// before the runs' scores and recommendations is what lets a scoring write that races an erase lose (see ShardScoreWriter).
     /// </remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Recommendations, Consent, Interactions, CampaignMembers];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent, Interactions, CampaignMembers];
 
     /// <summary>The fixed tables; the runs' scores tables come and go (<see cref="ListAllTablesAsync"/>).</summary>
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings, Campaigns, CampaignIndex];
