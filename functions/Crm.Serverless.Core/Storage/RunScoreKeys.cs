@@ -54,6 +54,10 @@ public static class RunScoreKeys
     /// <summary>No segment's slug is this word, so the recommendations never fall in a segment's range.</summary>
     public static string RecommendationPartition(int shard) => "recommendations" + CrmKeys.Separator + shard.ToString("D2", CultureInfo.InvariantCulture);
 
+    /// <summary>A recommendations partition of a run's table (a shard's, or the popular row's), not scores.</summary>
+    public static bool IsRecommendationPartition(string partitionKey)
+        => partitionKey is not null && partitionKey.StartsWith("recommendations" + CrmKeys.Separator, StringComparison.Ordinal);
+
     /// <summary>
     /// The run's one row for customers without a row of their own (no purchase yet: the popular skus), keyed outside
     /// every shard's range so the export and the erase never meet it. It holds no customer id.
