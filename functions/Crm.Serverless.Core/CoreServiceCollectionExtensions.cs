@@ -87,7 +87,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Campaigns.CampaignService>();
         services.AddSingleton<Campaigns.CampaignRunFigures>();
         services.AddSingleton<Import.BasketFileReader>();
-        services.AddSingleton<Recommendations.RecommendationRunService>();
+        services.AddSingleton<Recommendations.RecommendationStages>();
         services.AddSingleton<Recommendations.RecommendationReader>();
         return builder;
     }

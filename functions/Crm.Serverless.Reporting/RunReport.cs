@@ -17,7 +17,8 @@ public sealed record RunReport(
     DataQuality Quality,
     ProductsSection? Products = null,
     InteractionActivity? Interactions = null,
-    IReadOnlyList<Core.Campaigns.CampaignReport>? Campaigns = null);
+    IReadOnlyList<Core.Campaigns.CampaignReport>? Campaigns = null,
+    Core.Recommendations.RecommendationRunSummary? Recommendations = null);
 
 /// <summary>
 /// The BG/NBD tracking plot's data: repeat transactions per week, actual and model-expected, for the customers whose

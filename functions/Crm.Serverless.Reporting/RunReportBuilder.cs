@@ -54,7 +54,8 @@ public sealed class RunReportBuilder(
             run, clock.GetUtcNow(), inputs.Tracking, inputs.TrackingNote, inputs.Checks, inputs.MissingModels, versions, inputs.Clv, inputs.Quality,
             await ProductsSection.ReadAsync(products, run.RunId, cancellationToken),
             await interactionActivity.GetAsync(run.RunId, cancellationToken),
-            await campaigns.ReadAsync(run.RunId, cancellationToken));
+            await campaigns.ReadAsync(run.RunId, cancellationToken),
+            await artefacts.ReadIfExistsAsync<Core.Recommendations.RecommendationRunSummary>(Core.Recommendations.RecommendationStages.SummaryBlobName(run.RunId), cancellationToken));
     }
 
     private async Task<ReportInputs> ComputeAsync(RunRecord run, CancellationToken cancellationToken)

@@ -67,6 +67,7 @@ public static partial class RunReportHtml
         TopsAndFlops(html, report.Products);
         InteractionsSection.Render(html, report.Interactions); // report section: interactions
         ComplaintChurnSection.Render(html, report.Interactions?.OpenComplaints); // report section: churn by open complaints
+        RecommendationsSection.Render(html, report.Recommendations); // report section: recommendations
         Facts(html, report);
         html.Append("<footer class=\"note\"><p>Written by Crm.Serverless from the run's stored results. No names or e-mail addresses appear in this report; data-quality figures are counts.</p></footer>\n");
         html.Append("</body>\n</html>\n");

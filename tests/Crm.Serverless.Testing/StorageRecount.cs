@@ -107,6 +107,11 @@ public static class StorageRecount
         var segmentRows = new Dictionary<string, ScoreEntity>(StringComparer.Ordinal);
         await foreach (var row in tables.RunScores(runId).QueryAsync<ScoreEntity>())
         {
+            if (RunScoreKeys.IsRecommendationPartition(row.PartitionKey))
+            {
+                continue;
+            }
+
             if (row.PartitionKey == CrmKeys.PartitionOf(row.CustomerId))
             {
                 customers.Add(row);

@@ -46,6 +46,8 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
                 await artefacts.DeleteAsync(ShardInteractions.SampleEvents(plan.RunId, shard), cancellationToken);
             }
             await artefacts.DeleteAsync(NightlyArtefacts.DiscountProfiles(plan.RunId, shard), cancellationToken);
+            await artefacts.DeleteAsync(Recommendations.RecommendationStages.Partial(plan.RunId, shard), cancellationToken);
+            await artefacts.DeleteAsync(Recommendations.RecommendationStages.Items(plan.RunId, shard), cancellationToken);
         }
 
         return completed;

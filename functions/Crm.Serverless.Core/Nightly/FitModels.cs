@@ -64,7 +64,8 @@ public sealed class FitModels(
     ClvService clv,
     RunStore runs,
     NightlyArtefacts artefacts,
-    ShardInteractions interactions)
+    ShardInteractions interactions,
+    Recommendations.RecommendationStages recommendations)
 {
     /// <summary>Below this, the spend model has too little to fit and its estimates would be noise.</summary>
     public const int MinimumRepeatCustomers = 10;
@@ -107,6 +108,7 @@ public sealed class FitModels(
         }
 
         steps["fit.trainAndGate"] = stopwatch.Elapsed.TotalSeconds;
+        steps["fit.recommendations"] = (await recommendations.FitAsync(plan, cancellationToken)).Seconds;
 
         var (trackingEnd, trackingNote) = TrackingCalibration(shards, plan.AsOf);
         var fit = new NightFit(ClvFit.Of(model), cutoff?.Parameters, cuts, scorers, trackingEnd, trackingNote);

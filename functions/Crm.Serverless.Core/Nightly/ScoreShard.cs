@@ -37,7 +37,8 @@ public sealed class ScoreShard(
     RunStore runs,
     NightlyArtefacts artefacts,
     ShardInteractions interactions,
-    ShardPartials partials)
+    ShardPartials partials,
+    Recommendations.RecommendationStages recommendations)
 {
     public async Task<ScoredShard> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -52,7 +53,8 @@ public sealed class ScoreShard(
 
         var run = await runs.GetAsync(plan.RunId, cancellationToken)
             ?? throw new InvalidOperationException($"Run {plan.RunId} has no run record.");
-        var written = await writer.WriteAsync(run, shard, scores, cancellationToken);
+        var recommended = await recommendations.ForShardAsync(plan, shard, cancellationToken);
+        var written = await writer.WriteAsync(run, shard, scores, recommended.Rows(), cancellationToken);
         await partials.WriteDiscountsAsync(plan, shard, scores, cancellationToken);
         var tracking = fit.TrackingCalibrationEnd is { } calibrationEnd
             ? TrackingPartial.Of(histories, calibrationEnd, plan.AsOf, clv)

@@ -41,7 +41,7 @@ public sealed record QualityTallies(
 /// for stage 3, its summary for stage 2 and its product, discount and campaign partials
 /// (<see cref="ShardPartials"/>). Bounded by one shard.
 /// </summary>
-public sealed class SummariseShard(ShardSummaryReader reader, ShardPartials partials, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, ShardInteractions interactions)
+public sealed class SummariseShard(ShardSummaryReader reader, ShardPartials partials, ClvService clv, NightlyArtefacts artefacts, IOptions<NightlyOptions> options, ShardInteractions interactions, Recommendations.RecommendationStages recommendations)
 {
     public async Task<ShardSummary> RunAsync(NightPlan plan, int shard, CancellationToken cancellationToken)
     {
@@ -72,6 +72,7 @@ public sealed class SummariseShard(ShardSummaryReader reader, ShardPartials part
             CompactHistories.From(sample),
             quality.Tallies(shardHistories, plan.AsOfEndUtc));
         await artefacts.WriteAsync(NightlyArtefacts.Summary(plan.RunId, shard), summary, cancellationToken);
+        await recommendations.SummariseAsync(plan, shard, read.Baskets, cancellationToken);
         return summary;
     }
 
@@ -83,20 +84,9 @@ public sealed class SummariseShard(ShardSummaryReader reader, ShardPartials part
         return SummaryColumns.Of(clv.Summarise(histories, plan.CalibrationEndUtc));
     }
 
-    /// <summary>
-    /// The shard's training sample: everyone when the shard is small, else the customers with the lowest hash of their
-    /// id (stable from night to night, and unrelated to how or when they bought), in row-key order.
-    /// </summary>
+    /// <summary>The shard's training sample (<see cref="ShardSample.Lowest"/>), in row-key order.</summary>
     private static List<CustomerHistory> Sample(List<CustomerHistory> histories, int maximum)
-    {
-        if (histories.Count <= maximum)
-        {
-            return histories;
-        }
-
-        var kept = histories.Select((h, i) => (Hash: Hash(h.CustomerId), Index: i)).OrderBy(k => k.Hash).Take(maximum).Select(k => k.Index).Order();
-        return [.. kept.Select(i => histories[i])];
-    }
+        => ShardSample.Lowest(histories, h => h.CustomerId, maximum);
 
     private static long Hash(string text) => CustomerSummaryRow.HashOf(text);
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Crm.Serverless.Core.Campaigns;
 using Crm.Serverless.Core.Products;
-using Crm.Serverless.Core.Recommendations;
 using Crm.Serverless.Core.Scoring;
 
 namespace Crm.Serverless.Core.Nightly;
@@ -9,15 +8,14 @@ namespace Crm.Serverless.Core.Nightly;
 /// <summary>
 /// Stage 4, once, after every shard is scored: the run's product facts, discount response and campaign figures
 /// merged from the shards' partials (<see cref="ShardPartials"/>: two small blobs per shard, one total per sku,
-/// segment and campaign held, no Customers or Scores row read), recommendations (a published run only, so a backfill
-/// leaves the served ones) and interaction figures, each written as a run artefact by its own service, so that stage
+/// segment and campaign held, no Customers or Scores row read) and interaction figures (recommendations are made in
+/// stages 1-3, <see cref="Recommendations.RecommendationStages"/>), each written as a run artefact by its own service, so that stage
 /// 5 builds the report from artefacts only.
 /// </summary>
 public sealed class WriteRunArtefacts(
     RunStore runs,
     ShardPartials partials,
     ProductFactsService products,
-    RecommendationRunService recommendations,
     CampaignRunFigures campaigns,
     InteractionActivityStore interactions)
 {
@@ -29,11 +27,6 @@ public sealed class WriteRunArtefacts(
             ?? throw new InvalidOperationException($"Run {plan.RunId} has no run record.");
         var merged = await partials.MergeAsync(plan, cancellationToken);
         await products.WriteAsync(run.RunId, merged.Products, merged.Discounts, cancellationToken);
-        if (run.Published)
-        {
-            await recommendations.RunAsync(run.RunId, run.AsOf, cancellationToken);
-        }
-
         await campaigns.WriteAsync(run, merged.Campaigns, cancellationToken);
         await interactions.PublishAsync(run, cancellationToken);
         var steps = new Dictionary<string, double>(run.StepSeconds) { ["runArtefacts"] = stopwatch.Elapsed.TotalSeconds };

@@ -11,9 +11,10 @@ public sealed record RecommendedSku(int Rank, string Sku, double Score);
 public sealed record CustomerRecommendations(string CustomerId, string? RunId, string? AsOf, IReadOnlyList<RecommendedSku> Items);
 
 /// <summary>
-/// A customer's next best products from the latest published run, one row per customer. Keys as in
-/// <see cref="Storage.CrmKeys"/> (RowKey <c>{customerId}|</c>), so one point read serves one customer and erasing the
-/// customer's range covers this table too (<see cref="Storage.CrmTables.CustomerKeyedTables"/>).
+/// A customer's next best products in one run, a row of that run's scores table (<see cref="Storage.RunScoreKeys"/>):
+/// partition <c>recommendations|{shard}</c>, RowKey <c>{customerId}|</c>. Readers take the current complete run's, so a
+/// run being written or a backfill that is not published changes nothing they see; pruned with the run's table,
+/// erased with the customer's rows of every run (<see cref="Privacy.CustomerPrivacyService"/>).
 /// </summary>
 public sealed class RecommendationEntity : ITableEntity
 {
@@ -36,7 +37,7 @@ public sealed class RecommendationEntity : ITableEntity
         ArgumentNullException.ThrowIfNull(recommendations);
         return new RecommendationEntity
         {
-            PartitionKey = Storage.CrmKeys.PartitionOf(recommendations.CustomerId),
+            PartitionKey = Storage.RunScoreKeys.RecommendationPartition(Storage.CrmKeys.ShardOf(recommendations.CustomerId)),
             RowKey = Storage.CrmKeys.CustomerRow(recommendations.CustomerId),
             CustomerId = recommendations.CustomerId,
             RunId = recommendations.RunId ?? "",

@@ -1,31 +1,61 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
 
 namespace Crm.Serverless.Core.Recommendations;
 
-/// <summary>Reads stored recommendations back: one customer by a point read, or every customer shard by shard for the export.</summary>
-public sealed class RecommendationReader(CrmTables tables)
+/// <summary>
+/// Reads the current complete run's recommendations (<see cref="RecommendationEntity"/>, in the run's scores table): one
+/// customer by a point read, or every customer shard by shard for the export. A run still writing, or a backfill that
+/// was not published, is never read.
+/// </summary>
+public sealed class RecommendationReader(CrmTables tables, RunStore runs)
 {
-    /// <summary>The customer's recommendations, an empty list when no run has made any yet, or null when no such customer is stored.</summary>
+    /// <summary>The customer's recommendations, an empty list when the current run made none (or there is none yet), or null when no such customer is stored.</summary>
     public async Task<CustomerRecommendations?> GetAsync(string customerId, CancellationToken cancellationToken)
     {
-        var partition = CrmKeys.PartitionOf(customerId);
-        var rowKey = CrmKeys.CustomerRow(customerId);
-        var customer = tables.Customers.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, ["RowKey"], cancellationToken);
-        var recommendations = await tables.Recommendations.GetEntityIfExistsAsync<RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var customer = tables.Customers.GetEntityIfExistsAsync<TableEntity>(CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), ["RowKey"], cancellationToken);
+        var runId = await runs.GetCurrentRunIdAsync(cancellationToken);
+        var recommendations = runId is null ? null : await ReadAsync(tables, runId, customerId, cancellationToken);
         if (!(await customer).HasValue)
         {
             return null;
         }
 
-        return recommendations.HasValue ? recommendations.Value!.ToRecommendations() : new CustomerRecommendations(customerId, null, null, []);
+        return recommendations ?? new CustomerRecommendations(customerId, null, null, []);
+    }
+
+    /// <summary>
+    /// A stored customer's recommendations in one run: their own row (one point read), or for a customer without one (no
+    /// purchase when the run was made) the run's popular skus (a second); null when the run made none.
+    /// </summary>
+    public static async Task<CustomerRecommendations?> ReadAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        if (await ReadRowAsync(tables, runId, customerId, cancellationToken) is { } own)
+        {
+            return own;
+        }
+
+        var (partition, rowKey) = RunScoreKeys.PopularRecommendations;
+        var popular = await tables.RunScores(runId).GetEntityIfExistsAsync<RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        return popular.HasValue ? popular.Value!.ToRecommendations() with { CustomerId = customerId } : null;
+    }
+
+    /// <summary>The customer's own row of one run, or null: one point read.</summary>
+    public static async Task<CustomerRecommendations?> ReadRowAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var row = await tables.RunScores(runId).GetEntityIfExistsAsync<RecommendationEntity>(
+            RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.ToRecommendations() : null;
     }
 
     /// <summary>One stored customer's recommendations with at least one sku (the demo's example), or null when none are stored.</summary>
     public async Task<CustomerRecommendations?> ExampleAsync(CancellationToken cancellationToken)
     {
-        await foreach (var row in tables.Recommendations.QueryAsync<RecommendationEntity>(maxPerPage: 100, cancellationToken: cancellationToken))
+        await foreach (var row in CurrentRowsAsync(cancellationToken))
         {
             if (row.ToRecommendations() is { Items.Count: > 0 } found)
             {
@@ -36,25 +66,43 @@ public sealed class RecommendationReader(CrmTables tables)
         return null;
     }
 
-    /// <summary>Writes <c>customerId,rank,sku,score</c>, one line per recommended sku, shard by shard; returns the customers written.</summary>
+    /// <summary>
+    /// Writes <c>customerId,rank,sku,score</c>, one line per recommended sku, shard by shard; returns the customers
+    /// written. Customers with no purchase at the run (served the popular skus) are not listed.
+    /// </summary>
     public async Task<int> WriteCsvAsync(TextWriter writer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writer);
         await writer.WriteLineAsync("customerId,rank,sku,score");
         var customers = 0;
-        foreach (var partition in CrmKeys.AllPartitions())
+        await foreach (var row in CurrentRowsAsync(cancellationToken))
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-            await foreach (var row in tables.Scanner.QueryAsync<RecommendationEntity>(tables.Recommendations, filter, null, cancellationToken))
+            customers++;
+            foreach (var item in row.ToRecommendations().Items)
             {
-                customers++;
-                foreach (var item in row.ToRecommendations().Items)
-                {
-                    await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{Export.CustomerCsvExporter.Escape(row.CustomerId)},{item.Rank},{Export.CustomerCsvExporter.Escape(item.Sku)},{item.Score:0.######}"));
-                }
+                await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{Export.CustomerCsvExporter.Escape(row.CustomerId)},{item.Rank},{Export.CustomerCsvExporter.Escape(item.Sku)},{item.Score:0.######}"));
             }
         }
 
         return customers;
+    }
+
+    /// <summary>The current run's rows, one recommendations partition per shard, read by key (1,000 a request).</summary>
+    private async IAsyncEnumerable<RecommendationEntity> CurrentRowsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (await runs.GetCurrentRunIdAsync(cancellationToken) is not { } runId)
+        {
+            yield break;
+        }
+
+        var table = tables.RunScores(runId);
+        for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunScoreKeys.RecommendationPartition(shard)}");
+            await foreach (var row in tables.Scanner.QueryAsync<RecommendationEntity>(table, filter, null, cancellationToken))
+            {
+                yield return row;
+            }
+        }
     }
 }

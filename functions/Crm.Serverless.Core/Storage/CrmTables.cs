@@ -64,9 +64,6 @@ public sealed class CrmTables(
     /// </summary>
     public TableClient Interactions { get; } = service.GetTableClient(storage.Value.InteractionsTable);
 
-    /// <summary>Next best products per customer; keys as in <see cref="CrmKeys"/> (RowKey <c>{customerId}|</c>).</summary>
-    public TableClient Recommendations { get; } = service.GetTableClient(storage.Value.RecommendationsTable);
-
     /// <summary>Recent erasures per shard, hashed (<see cref="Privacy.EraseLog"/>): what a run's score writer reads instead of the customer partition.</summary>
     public TableClient Erasures { get; } = service.GetTableClient(storage.Value.ErasuresTable);
 
@@ -104,10 +101,10 @@ public sealed class CrmTables(
     /// </summary>
     /// <remarks>
     /// Erasure logs the erase (<see cref="Erasures"/>), walks these in order, then every run's scores table
-    /// (<see cref="ListRunScoresAsync"/>): the log first and the run tables last is what lets a scoring write that races an
-    /// erase lose (see <see cref="Privacy.EraseLog"/>); Customers before the recommendations does the same for those.
+    /// (<see cref="ListRunScoresAsync"/>, the scores and the recommendations): the log first and the run tables last is
+    /// what lets a scoring write that races an erase lose (see <see cref="Privacy.EraseLog"/>).
     /// </remarks>
-    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Recommendations, Consent, Interactions, CampaignMembers];
+    public IReadOnlyList<TableClient> CustomerKeyedTables => [Customers, Rejected, Consent, Interactions, CampaignMembers];
 
     /// <summary>The fixed tables; the runs' scores tables come and go (<see cref="ListAllTablesAsync"/>).</summary>
     public IEnumerable<TableClient> AllTables => [.. CustomerKeyedTables, Runs, Settings, Campaigns, CampaignIndex, Erasures];

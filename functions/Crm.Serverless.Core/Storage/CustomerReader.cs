@@ -16,9 +16,9 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     public const int ViewRecommendations = 5;
 
     /// <summary>
-    /// The customer row, the current-run pointer, the recommendations row, the customer's purchases (their discount
-    /// profile is computed from them, by the same function the nightly run uses, on current data) and interactions in
-    /// parallel, then the customer's row in that run's scores table. Scores come from the current complete run only,
+    /// The customer row, the current-run pointer, the customer's purchases (their discount profile is computed from
+    /// them, by the same function the nightly run uses, on current data) and interactions in parallel, then the
+    /// customer's score and recommendations rows in that run's scores table (two point reads, in parallel). Scores come from the current complete run only,
     /// never from a run still writing. A customer known only from interactions (no purchase or contact yet) has a view too.
     /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
@@ -27,12 +27,10 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
         var rowKey = CrmKeys.CustomerRow(customerId);
         var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var current = runs.GetCurrentRunIdAsync(cancellationToken);
-        var recommended = tables.Recommendations.GetEntityIfExistsAsync<Recommendations.RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
         var purchases = baskets.ReadCustomerAsync(customerId, cancellationToken);
         var contacts = interactionReader.ReadCustomerAsync(customerId, cancellationToken);
         var row = await customer;
         var runId = await current;
-        var recommendations = await recommended;
         var bought = await purchases;
         var (summary, interactions) = await contacts;
         if (!row.HasValue && summary is null)
@@ -40,12 +38,14 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
             return null;
         }
 
+        var recommended = runId is null ? null : Recommendations.RecommendationReader.ReadAsync(tables, runId, customerId, cancellationToken);
         var scores = runId is null ? null : await tables.RunScores(runId).GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var recommendations = recommended is null ? null : await recommended;
         var view = EntityMapper.ToView(row.HasValue ? row.Value! : EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores is { HasValue: true } ? scores.Value!.ToScore() : null)
             with
             {
                 Discounts = bought.Count == 0 ? null : Ml.Discounts.DiscountProfile.Of(bought),
-                Recommendations = recommendations.HasValue ? [.. recommendations.Value!.ToRecommendations().Items.Take(ViewRecommendations)] : null,
+                Recommendations = recommendations is null ? null : [.. recommendations.Items.Take(ViewRecommendations)],
             };
         return InteractionViews.Add(view, summary, interactions, clock.GetUtcNow());
     }

@@ -15,6 +15,10 @@ namespace Crm.Serverless.Core.Storage;
 /// partition range, read page by page by key, never by scanning. The shard bucket keeps a partition to one shard's
 /// share of a segment, so 64 shard writers fill 64 partitions in parallel (a partition takes about 2,000 entities/s;
 /// a 3M-customer segment in one partition would take 25 minutes to write).</item>
+/// <item>the recommendations row, partition <c>recommendations|{shard}</c>, same RowKey
+/// (<see cref="Recommendations.RecommendationEntity"/>): the customer's next best products of this run, read by one
+/// point read, exported shard by shard by key, erased with the customer's other rows of the run; a customer with no
+/// purchase has none and is served the run's popular skus (<see cref="PopularRecommendations"/>).</item>
 /// </list>
 /// Write cost per customer: two entities, written in 100-entity batches of one partition each, so about 0.02
 /// requests per customer plus up to one part-filled batch per segment per shard (11 segments x 64 shards).
@@ -46,6 +50,19 @@ public static class RunScoreKeys
     public static string RunIdOf(string scoresPrefix, string tableName) => tableName[scoresPrefix.Length..];
 
     public static string SegmentPartition(string segment, int shard) => segment + CrmKeys.Separator + shard.ToString("D2", CultureInfo.InvariantCulture);
+
+    /// <summary>No segment's slug is this word, so the recommendations never fall in a segment's range.</summary>
+    public static string RecommendationPartition(int shard) => "recommendations" + CrmKeys.Separator + shard.ToString("D2", CultureInfo.InvariantCulture);
+
+    /// <summary>A recommendations partition of a run's table (a shard's, or the popular row's), not scores.</summary>
+    public static bool IsRecommendationPartition(string partitionKey)
+        => partitionKey is not null && partitionKey.StartsWith("recommendations" + CrmKeys.Separator, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The run's one row for customers without a row of their own (no purchase yet: the popular skus), keyed outside
+    /// every shard's range so the export and the erase never meet it. It holds no customer id.
+    /// </summary>
+    public static (string PartitionKey, string RowKey) PopularRecommendations => ("recommendations" + CrmKeys.Separator + "all", "popular");
 
     /// <summary>Every segment row of one segment, all shard buckets in order: one partition range.</summary>
     public static string SegmentFilter(string segment)

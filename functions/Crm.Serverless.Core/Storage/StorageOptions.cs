@@ -23,9 +23,6 @@ public sealed class StorageOptions
 
     public string RunsTable => TablePrefix + "Runs";
 
-    /// <summary>Next best products per customer from the latest published run (one row per customer).</summary>
-    public string RecommendationsTable => TablePrefix + "Recommendations";
-
     /// <summary>Facts about the store itself, one row each (its reporting currency).</summary>
     public string SettingsTable => TablePrefix + "Settings";
 

@@ -76,6 +76,59 @@ public sealed class CoPurchaseModel
         return new CoPurchaseModel(neighbours, popular, repeatRates, options, counts.CutoffUtc, counts.HalfLifeDays);
     }
 
+    /// <summary>The model as columns, for the run artefact stage 3 scores with; <see cref="FromData"/> gives back the same model.</summary>
+    public CoPurchaseModelData ToData()
+    {
+        var skus = Popular.Select(p => p.Sku).ToArray();
+        var index = new Dictionary<string, int>(skus.Length, StringComparer.Ordinal);
+        for (var i = 0; i < skus.Length; i++)
+        {
+            index[skus[i]] = i;
+        }
+
+        var offsets = new int[skus.Length + 1];
+        var neighbours = new List<int>();
+        var scores = new List<double>();
+        for (var i = 0; i < skus.Length; i++)
+        {
+            foreach (var neighbour in Neighbours(skus[i]))
+            {
+                neighbours.Add(index[neighbour.Sku]);
+                scores.Add(neighbour.Score);
+            }
+
+            offsets[i + 1] = neighbours.Count;
+        }
+
+        return new CoPurchaseModelData(
+            CutoffUtc, HalfLifeDays, skus, [.. Popular.Select(p => p.Score)], offsets, [.. neighbours], [.. scores],
+            [.. skus.Select(s => RepeatRates.TryGetValue(s, out var rate) ? rate : -1)]);
+    }
+
+    public static CoPurchaseModel FromData(CoPurchaseModelData data, RecommenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        var neighbours = new Dictionary<string, Recommendation[]>(StringComparer.Ordinal);
+        var repeatRates = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var i = 0; i < data.Skus.Length; i++)
+        {
+            if (data.Offsets[i + 1] > data.Offsets[i])
+            {
+                neighbours[data.Skus[i]] = [.. Enumerable.Range(data.Offsets[i], data.Offsets[i + 1] - data.Offsets[i])
+                    .Select(n => new Recommendation(data.Skus[data.Neighbours[n]], data.NeighbourScores[n]))];
+            }
+
+            if (data.RepeatRates[i] >= 0)
+            {
+                repeatRates[data.Skus[i]] = data.RepeatRates[i];
+            }
+        }
+
+        Recommendation[] popular = [.. data.Skus.Select((sku, i) => new Recommendation(sku, data.Popularity[i]))];
+        return new CoPurchaseModel(neighbours, popular, repeatRates, options, data.CutoffUtc, data.HalfLifeDays);
+    }
+
     private static (double, double) Symmetric(double value) => (value, value);
 
     private static void Add(Dictionary<string, List<Recommendation>> lists, string sku, Recommendation neighbour)
@@ -88,3 +141,17 @@ public sealed class CoPurchaseModel
         list.Add(neighbour);
     }
 }
+
+/// <summary>
+/// <see cref="CoPurchaseModel"/> as columns: skus most popular first with their popularity, each sku's neighbours as
+/// indexes into <see cref="Skus"/> (sku i owns Offsets[i] to Offsets[i + 1]), and the repeat rate per sku (-1: not re-bought).
+/// </summary>
+public sealed record CoPurchaseModelData(
+    DateTime CutoffUtc,
+    double HalfLifeDays,
+    string[] Skus,
+    double[] Popularity,
+    int[] Offsets,
+    int[] Neighbours,
+    double[] NeighbourScores,
+    double[] RepeatRates);

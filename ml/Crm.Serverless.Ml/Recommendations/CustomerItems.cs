@@ -93,6 +93,15 @@ public sealed class CustomerItems
         return new CustomerItems(customerId, items, refunded, count, last);
     }
 
+    /// <summary>This customer's items as plain data, for a night artefact; <see cref="FromData"/> reads them back.</summary>
+    public CustomerItemsData ToData() => new(CustomerId, [.. Items], [.. RefundedOnly.Order(StringComparer.Ordinal)], Baskets, LastBasketUtc);
+
+    public static CustomerItems FromData(CustomerItemsData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new CustomerItems(data.CustomerId, data.Items, data.RefundedOnly.ToHashSet(StringComparer.Ordinal), data.Baskets, data.LastBasketUtc);
+    }
+
     /// <summary>Groups baskets by customer (ordinal id order) and builds each customer's items up to the cut-off.</summary>
     public static IEnumerable<CustomerItems> ByCustomer(IEnumerable<Basket> baskets, DateTime cutoffUtc)
     {
@@ -102,3 +111,6 @@ public sealed class CustomerItems
             .Select(g => From(g.Key, g, cutoffUtc));
     }
 }
+
+/// <summary><see cref="CustomerItems"/> as plain data (items most recent first).</summary>
+public sealed record CustomerItemsData(string CustomerId, ItemHistory[] Items, string[] RefundedOnly, int Baskets, DateTime LastBasketUtc);

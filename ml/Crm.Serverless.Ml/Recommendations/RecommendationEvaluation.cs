@@ -46,6 +46,7 @@ public static class RecommendationEvaluation
 {
     public const int K = 10;
 
+    /// <summary>Files (<c>crm evaluate --recommendations</c>): the holdout is the last <paramref name="holdoutDays"/> before the latest basket, every customer who bought in both is scored.</summary>
     public static RecommendationEvaluationReport Evaluate(string name, IEnumerable<Basket> baskets, int holdoutDays, RecommenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(baskets);
@@ -57,19 +58,31 @@ public static class RecommendationEvaluation
         }
 
         var cutoff = all.Max(b => b.TimestampUtc).AddDays(-holdoutDays);
-        var customers = new List<(CustomerItems Items, HashSet<string> Relevant)>();
+        var customers = new List<HeldOutCustomer>();
         var counts = CoPurchaseCounts.For(cutoff, options);
         foreach (var group in all.GroupBy(b => b.CustomerId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var items = CustomerItems.From(group.Key, group, cutoff);
+            var (items, heldOut) = HeldOutCustomer.Of(group.Key, group, cutoff, DateTime.MaxValue);
             counts.Add(items);
-            var relevant = group.Where(b => b.TimestampUtc > cutoff).SelectMany(b => b.Lines).Where(l => l.Quantity > 0).Select(l => l.Sku).ToHashSet(StringComparer.Ordinal);
-            if (items.Items.Count > 0 && relevant.Count > 0)
+            if (heldOut is not null)
             {
-                customers.Add((items, relevant));
+                customers.Add(heldOut);
             }
         }
 
+        return Evaluate(name, counts.Prune(), customers, holdoutDays, options);
+    }
+
+    /// <summary>
+    /// The one evaluator, for files and for the night alike: the recommender and both baselines learn from
+    /// <paramref name="counts"/> (everyone's baskets up to the cut-off, merged from shards or counted in one pass) and are
+    /// scored on <paramref name="customers"/> (all of them, or the night's capped sample).
+    /// </summary>
+    public static RecommendationEvaluationReport Evaluate(string name, CoPurchaseCounts counts, IReadOnlyList<HeldOutCustomer> customers, int holdoutDays, RecommenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(customers);
+        ArgumentNullException.ThrowIfNull(options);
         var model = CoPurchaseModel.Build(counts, options);
         var byCategory = model.Popular
             .GroupBy(p => counts.Skus[p.Sku].Category ?? "", StringComparer.Ordinal)
@@ -85,19 +98,19 @@ public static class RecommendationEvaluation
         foreach (var (rankerName, rank) in rankers)
         {
             double hits = 0, recall = 0, ndcg = 0;
-            foreach (var (items, relevant) in customers)
+            foreach (var customer in customers)
             {
-                var ranked = rank(items);
-                hits += RankingMetrics.HitRate(ranked, relevant, K);
-                recall += RankingMetrics.Recall(ranked, relevant, K);
-                ndcg += RankingMetrics.Ndcg(ranked, relevant, K);
+                var ranked = rank(customer.Items);
+                hits += RankingMetrics.HitRate(ranked, customer.Relevant, K);
+                recall += RankingMetrics.Recall(ranked, customer.Relevant, K);
+                ndcg += RankingMetrics.Ndcg(ranked, customer.Relevant, K);
             }
 
             var n = Math.Max(1, customers.Count);
             results.Add(new RankerResult(rankerName, hits / n, recall / n, ndcg / n));
         }
 
-        return new RecommendationEvaluationReport(name, cutoff, holdoutDays, K, customers.Count, counts.Skus.Count, options.Method.ToString(), results);
+        return new RecommendationEvaluationReport(name, counts.CutoffUtc, holdoutDays, K, customers.Count, counts.Skus.Count, options.Method.ToString(), results);
     }
 
     public static string ToMarkdown(RecommendationEvaluationReport report)
@@ -117,6 +130,35 @@ public static class RecommendationEvaluation
         return text.ToString();
     }
 }
+
+/// <summary>A customer scored by the evaluation: what they bought up to the cut-off, and the skus they bought after it.</summary>
+public sealed record HeldOutCustomer(CustomerItems Items, IReadOnlySet<string> Relevant)
+{
+    /// <summary>
+    /// The customer's items up to <paramref name="cutoffUtc"/> (what the counts take) and, when they bought before it and
+    /// again in (cut-off, <paramref name="endUtc"/>], the held-out customer (else null).
+    /// </summary>
+    public static (CustomerItems Items, HeldOutCustomer? HeldOut) Of(string customerId, IEnumerable<Basket> baskets, DateTime cutoffUtc, DateTime endUtc)
+    {
+        ArgumentNullException.ThrowIfNull(baskets);
+        var all = baskets as IReadOnlyCollection<Basket> ?? [.. baskets];
+        var items = CustomerItems.From(customerId, all, cutoffUtc);
+        var relevant = all.Where(b => b.TimestampUtc > cutoffUtc && b.TimestampUtc <= endUtc)
+            .SelectMany(b => b.Lines).Where(l => l.Quantity > 0).Select(l => l.Sku).ToHashSet(StringComparer.Ordinal);
+        return (items, items.Items.Count > 0 && relevant.Count > 0 ? new HeldOutCustomer(items, relevant) : null);
+    }
+
+    public HeldOutData ToData() => new(Items.ToData(), [.. Relevant.Order(StringComparer.Ordinal)]);
+
+    public static HeldOutCustomer FromData(HeldOutData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new HeldOutCustomer(CustomerItems.FromData(data.Items), data.Relevant.ToHashSet(StringComparer.Ordinal));
+    }
+}
+
+/// <summary><see cref="HeldOutCustomer"/> as plain data.</summary>
+public sealed record HeldOutData(CustomerItemsData Items, string[] Relevant);
 
 /// <summary>The two popularity baselines, under the recommender's eligibility rules.</summary>
 public static class Baselines

@@ -30,6 +30,18 @@ public sealed class RecommenderOptions
     [Range(2, 500)]
     public int MaxItemsPerCustomer { get; set; } = 50;
 
+    /// <summary>
+    /// Sku pairs kept in one set of co-purchase counts (a shard's partial, and the merge of them): bounds the memory
+    /// of the nightly stages whatever the catalogue. The lightest pairs go first (<see cref="CoPurchaseCounts"/>).
+    /// 500,000 pairs are ~50 MB in memory and ~10 MB as a night artefact.
+    /// </summary>
+    [Range(1_000, 50_000_000)]
+    public int MaxPairs { get; set; } = 500_000;
+
+    /// <summary>The nightly evaluation holds out this many days before the as-of date (<c>crm evaluate --holdout-days</c> for files).</summary>
+    [Range(1, 365)]
+    public int HoldoutDays { get; set; } = 30;
+
     /// <summary>Most similar skus kept per sku: bounds the model and the work per customer.</summary>
     [Range(1, 1000)]
     public int Neighbours { get; set; } = 50;
