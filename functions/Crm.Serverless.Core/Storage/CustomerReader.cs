@@ -169,7 +169,7 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
                 customers++;
                 contacts += row.GetBoolean(nameof(CustomerEntity.HasContact)) == true ? 1 : 0;
             }
-            else if (row.GetString(nameof(TransactionEntity.Kind)) is null)
+            else if (!CrmKeys.IsSummaryRow(row.RowKey) && row.GetString(nameof(TransactionEntity.Kind)) is null)
             {
                 // Purchases only: refund and cancel rows change a purchase, they are not one.
                 transactions++;
