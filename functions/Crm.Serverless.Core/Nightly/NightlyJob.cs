@@ -182,6 +182,9 @@ public sealed class NightlyJob(
         if (!failed.IsEmpty)
         {
             logger.LogError(failed.Values.First(), "Run {RunId} stalled in stage {Stage}: {Failed} invocations failed", plan.RunId, stage, failed.Count);
+
+            // Marked at once, as the orchestration marks it: nothing is working on the run any more, so a resume may start now.
+            await progress.MarkStalledAsync(plan.RunId, stage, cancellationToken);
             throw new NightStalledException(
                 $"Run {plan.RunId} stalled in stage {(int)stage} ({stage}): shards {string.Join(", ", failed.Keys.Order())} failed ({failed.Values.First().Message}). Fix the cause, then `crm runs resume {plan.RunId}`.",
                 failed.Values.First());
