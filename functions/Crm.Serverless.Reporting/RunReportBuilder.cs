@@ -178,19 +178,6 @@ public sealed class RunReportBuilder(
             ]);
     }
 
-    private static int Column(string featureName)
-    {
-        for (var i = 0; i < CustomerFeatures.Names.Count; i++)
-        {
-            if (CustomerFeatures.Names[i] == featureName)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException($"The model's baseline uses '{featureName}', which is not a feature of this build.");
-    }
-
     /// <summary>Quantiles and a histogram of every customer's CLV (sorted in place).</summary>
     public static ClvDistribution Distribution(double[] values)
     {

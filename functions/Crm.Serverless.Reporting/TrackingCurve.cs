@@ -9,14 +9,6 @@ namespace Crm.Serverless.Reporting;
 /// </summary>
 public static class TrackingCurve
 {
-    /// <param name="histories">All histories; customers first seen after <paramref name="calibrationEnd"/> are left out of both series, as the model never saw them.</param>
-    /// <param name="model">A BG/NBD fit on the calibration period ending on <paramref name="calibrationEnd"/>.</param>
-    public static TrackingSeries Compute(IReadOnlyList<CustomerHistory> histories, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)
-    {
-        ArgumentNullException.ThrowIfNull(histories);
-        return Compute([Core.Nightly.TrackingPartial.Count(histories, calibrationEnd, end)], model, unit, calibrationEnd, end);
-    }
-
     /// <param name="partials">Every shard's part (<see cref="Core.Nightly.TrackingPartial.Of"/>).</param>
     /// <param name="model">A BG/NBD fit on the calibration period ending on <paramref name="calibrationEnd"/>.</param>
     public static TrackingSeries Compute(IReadOnlyList<Core.Nightly.TrackingPartial> partials, BetaGeoModel model, ClvTimeUnit unit, DateOnly calibrationEnd, DateOnly end)

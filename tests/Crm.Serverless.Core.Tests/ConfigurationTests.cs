@@ -32,7 +32,6 @@ public class ConfigurationTests
     [InlineData("Ingest:QueueName", "Bad_Queue", "Ingest:QueueName")]
     [InlineData("Ingest:ReportingCurrency", "dollars", "Ingest:ReportingCurrency")]
     [InlineData("Storage:TablePrefix", "9abc", "Storage:TablePrefix")]
-    [InlineData("Nightly:ShardQueueName", "X", "Nightly:ShardQueueName")]
     public async Task Start_WithInvalidSetting_FailsNamingIt(string key, string value, string named)
     {
         using var host = Build(new() { ["CrmStorage"] = "UseDevelopmentStorage=true", [key] = value });

@@ -28,7 +28,6 @@ public sealed class DemoCommandTests(AzuriteFixture azurite) : IDisposable
         var export = Path.Combine(_folder, "out.csv");
         Environment.SetEnvironmentVariable("Storage__TablePrefix", host.Id);
         Environment.SetEnvironmentVariable("Ingest__QueueName", host.Id + "-ingest");
-        Environment.SetEnvironmentVariable("Nightly__ShardQueueName", host.Id + "-score");
         var console = Console.Out;
         try
         {
@@ -53,7 +52,6 @@ public sealed class DemoCommandTests(AzuriteFixture azurite) : IDisposable
             Console.SetOut(console);
             Environment.SetEnvironmentVariable("Storage__TablePrefix", null);
             Environment.SetEnvironmentVariable("Ingest__QueueName", null);
-            Environment.SetEnvironmentVariable("Nightly__ShardQueueName", null);
         }
     }
 
@@ -74,7 +72,6 @@ public sealed class DemoCommandTests(AzuriteFixture azurite) : IDisposable
         var report = Path.Combine(_folder, "report.html");
         Environment.SetEnvironmentVariable("Storage__TablePrefix", host.Id);
         Environment.SetEnvironmentVariable("Ingest__QueueName", host.Id + "-ingest");
-        Environment.SetEnvironmentVariable("Nightly__ShardQueueName", host.Id + "-score");
         try
         {
             var result = await RunAsync("demo", "--transactions", data, "--as-of", "1998-03-31", "--export", export, "--report", report);
@@ -100,7 +97,6 @@ public sealed class DemoCommandTests(AzuriteFixture azurite) : IDisposable
         {
             Environment.SetEnvironmentVariable("Storage__TablePrefix", null);
             Environment.SetEnvironmentVariable("Ingest__QueueName", null);
-            Environment.SetEnvironmentVariable("Nightly__ShardQueueName", null);
         }
     }
 

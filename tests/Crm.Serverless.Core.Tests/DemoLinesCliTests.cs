@@ -22,7 +22,6 @@ public sealed class DemoLinesCliTests(AzuriteFixture azurite) : IDisposable
         {
             ["Storage__TablePrefix"] = host.Id,
             ["Ingest__QueueName"] = host.Id + "-ingest",
-            ["Nightly__ShardQueueName"] = host.Id + "-score",
         };
 
         var demo = await CliProcess.RunAsync(["demo", "--transactions", transactions, "--lines", lines, "--report", Path.Combine(_folder, "report.html")], store, timeout: TimeSpan.FromMinutes(10));

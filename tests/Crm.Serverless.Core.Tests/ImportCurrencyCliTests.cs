@@ -17,7 +17,6 @@ public sealed class ImportCurrencyCliTests(AzuriteFixture azurite) : IDisposable
     {
         ["Storage__TablePrefix"] = host.Id,
         ["Ingest__QueueName"] = host.Id + "-ingest",
-        ["Nightly__ShardQueueName"] = host.Id + "-score",
     };
 
     private async Task<string> GenerateAsync(string name, int customers, string currency)

@@ -19,7 +19,6 @@ public sealed class ImportInteractionsCliTests(AzuriteFixture azurite) : IDispos
         {
             ["Storage__TablePrefix"] = host.Id,
             ["Ingest__QueueName"] = host.Id + "-ingest",
-            ["Nightly__ShardQueueName"] = host.Id + "-score",
         };
         var file = Path.Combine(_folder, "interactions.csv");
         var rejected = Path.Combine(_folder, "rejected.csv");

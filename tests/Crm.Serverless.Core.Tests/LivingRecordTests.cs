@@ -234,7 +234,6 @@ public sealed class LivingRecordTests(AzuriteFixture azurite) : IDisposable
         {
             ["Storage__TablePrefix"] = host.Id,
             ["Ingest__QueueName"] = host.Id + "-ingest",
-            ["Nightly__ShardQueueName"] = host.Id + "-score",
         };
 
         var first = await CliProcess.RunAsync(["import", "--transactions", file, "--rejected", Path.Combine(_folder, "rejected.csv")], environment, _folder);
@@ -279,7 +278,6 @@ public sealed class LivingRecordTests(AzuriteFixture azurite) : IDisposable
         {
             ["Storage__TablePrefix"] = host.Id,
             ["Ingest__QueueName"] = host.Id + "-ingest",
-            ["Nightly__ShardQueueName"] = host.Id + "-score",
         };
         var beforeFile = Path.Combine(_folder, "before.csv");
         var afterFile = Path.Combine(_folder, "after.csv");

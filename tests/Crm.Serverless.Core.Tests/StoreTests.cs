@@ -29,7 +29,6 @@ public sealed class StoreTests
         Assert.True(store.IsDefault);
         Assert.Equal("", store.Settings["Storage:TablePrefix"]);
         Assert.Equal("crm-ingest", store.Settings["Ingest:QueueName"]);
-        Assert.Equal("crm-score", store.Settings["Nightly:ShardQueueName"]);
     }
 
     [Fact]
@@ -39,7 +38,6 @@ public sealed class StoreTests
 
         Assert.Equal("myshop2", store.Settings["Storage:TablePrefix"]);
         Assert.Equal("myshop2-ingest", store.Settings["Ingest:QueueName"]);
-        Assert.Equal("myshop2-score", store.Settings["Nightly:ShardQueueName"]);
     }
 
     [Fact]

@@ -76,9 +76,9 @@ public class FunctionsMetadataTests
             Assert.Equal("activityTrigger", Trigger(activity).GetProperty("type").GetString());
         }
 
-        // The timer starts the orchestration through a Durable client binding, and nothing listens on a stage queue.
+        // The timer starts the orchestration through a Durable client binding, and the only queue listened to is ingest's.
         Assert.Contains(Functions.Value["NightlyRetrain"].GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "durableClient");
-        Assert.DoesNotContain(Functions.Value.Keys, name => Trigger(name).TryGetProperty("queueName", out var queue) && queue.GetString() == "%Nightly:ShardQueueName%");
+        Assert.Equal(["%Ingest:QueueName%"], Functions.Value.Keys.Where(name => Trigger(name).TryGetProperty("queueName", out _)).Select(name => Trigger(name).GetProperty("queueName").GetString()));
     }
 
     [Fact]

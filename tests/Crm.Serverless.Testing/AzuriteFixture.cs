@@ -53,7 +53,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
             [StorageOptions.ConnectionName] = AzuriteLauncher.ConnectionString,
             ["Storage:TablePrefix"] = id,
             ["Ingest:QueueName"] = id + "-ingest",
-            ["Nightly:ShardQueueName"] = id + "-score",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -30,7 +30,6 @@ internal static class HttpBench
             {
                 ["Storage:TablePrefix"] = prefix,
                 ["Ingest:QueueName"] = prefix + "-ingest",
-                ["Nightly:ShardQueueName"] = prefix + "-score",
             });
         await app.StartAsync(cancellationToken);
         try

@@ -163,7 +163,6 @@ internal static class BenchCommand
             {
                 ["Storage:TablePrefix"] = prefix,
                 ["Ingest:QueueName"] = prefix + "-ingest",
-                ["Nightly:ShardQueueName"] = prefix + "-score",
             });
         await host.StartAsync(cancellationToken);
         try

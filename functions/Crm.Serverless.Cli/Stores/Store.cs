@@ -73,7 +73,6 @@ internal sealed record Store(string Name, StoreSource Source, string? DataFile =
         {
             ["Storage:TablePrefix"] = prefix,
             ["Ingest:QueueName"] = prefix.Length == 0 ? new IngestOptions().QueueName : lower + "-ingest",
-            ["Nightly:ShardQueueName"] = prefix.Length == 0 ? new NightlyOptions().ShardQueueName : lower + "-score",
         };
     }
 

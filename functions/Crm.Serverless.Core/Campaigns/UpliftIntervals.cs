@@ -66,7 +66,7 @@ public static class UpliftIntervals
     }
 
     /// <summary>Mean and sample variance (n - 1) of per-customer revenue, members without a purchase counting 0.</summary>
-    public static (double Mean, double Variance) MeanAndVariance(GroupTally group)
+    private static (double Mean, double Variance) MeanAndVariance(GroupTally group)
     {
         ArgumentNullException.ThrowIfNull(group);
         return MeanAndVariance((group.Customers, group.Revenue, group.RevenueSquares));

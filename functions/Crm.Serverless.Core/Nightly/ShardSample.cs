@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Crm.Serverless.Core.Storage;
 
 namespace Crm.Serverless.Core.Nightly;
 
@@ -19,9 +18,7 @@ public static class ShardSample
             return [.. customers];
         }
 
-        var kept = customers.Select((c, i) => (Hash: Hash(customerId(c)), Index: i)).OrderBy(k => k.Hash).Take(maximum).Select(k => k.Index).Order();
+        var kept = customers.Select((c, i) => (Hash: CustomerSummaryRow.HashOf(customerId(c)), Index: i)).OrderBy(k => k.Hash).Take(maximum).Select(k => k.Index).Order();
         return [.. kept.Select(i => customers[i])];
     }
-
-    private static long Hash(string text) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0);
 }

@@ -88,8 +88,6 @@ public sealed class SummariseShard(ShardSummaryReader reader, ShardPartials part
     private static List<CustomerHistory> Sample(List<CustomerHistory> histories, int maximum)
         => ShardSample.Lowest(histories, h => h.CustomerId, maximum);
 
-    private static long Hash(string text) => CustomerSummaryRow.HashOf(text);
-
     /// <summary>Tallies the customers' summaries.</summary>
     private sealed class QualityCounter
     {

@@ -11,10 +11,6 @@ public sealed class NightlyOptions
     [Required]
     public string Schedule { get; set; } = "0 0 2 * * *";
 
-    /// <summary>Queue of shard messages the scoring fan-out works through.</summary>
-    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Nightly:ShardQueueName must be a valid storage queue name.")]
-    public string ShardQueueName { get; set; } = "crm-score";
-
     /// <summary>How many factors explain each customer's churn score.</summary>
     [Range(1, 10)]
     public int ExplanationFactors { get; set; } = 3;
@@ -25,10 +21,6 @@ public sealed class NightlyOptions
     /// </summary>
     [Range(100, 1_000_000)]
     public int SampleCustomersPerShard { get; set; } = 4_000;
-
-    /// <summary>Shard invocations of a stage run at once in process (<c>crm score</c>, the tests).</summary>
-    [Range(1, 64)]
-    public int StageParallelism { get; set; } = 4;
 
     /// <summary>An unfinished night with no progress for this long is stalled: a new start proceeds, and it can be resumed.</summary>
     [Range(1, 24 * 60)]

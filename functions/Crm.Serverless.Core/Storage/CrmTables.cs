@@ -15,7 +15,6 @@ public sealed class CrmTables(
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
     IOptions<IngestOptions> ingest,
-    IOptions<NightlyOptions> nightly,
     StorageRequestCounter counter)
 {
     /// <summary>How every multi-row read of these tables pages (page size, columns, rows counted).</summary>
@@ -86,10 +85,6 @@ public sealed class CrmTables(
     /// </summary>
     public TableClient CampaignIndex { get; } = service.GetTableClient(storage.Value.CampaignIndexTable);
 
-    public QueueClient ScoreQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName);
-
-    public QueueClient ScorePoisonQueue { get; } = queues.GetQueueClient(nightly.Value.ShardQueueName + "-poison");
-
     public BlobContainerClient Models { get; } = blobs.GetBlobContainerClient(storage.Value.ModelsContainer);
 
     public BlobContainerClient RunResults { get; } = blobs.GetBlobContainerClient(storage.Value.RunsContainer);
@@ -121,7 +116,7 @@ public sealed class CrmTables(
         return all;
     }
 
-    public IEnumerable<QueueClient> AllQueues => [IngestQueue, IngestPoisonQueue, ScoreQueue, ScorePoisonQueue];
+    public IEnumerable<QueueClient> AllQueues => [IngestQueue, IngestPoisonQueue];
 
     public IEnumerable<BlobContainerClient> AllContainers => [Models, RunResults];
 

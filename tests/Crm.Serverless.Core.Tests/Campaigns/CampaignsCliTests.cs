@@ -69,6 +69,5 @@ public sealed class CampaignsCliTests(AzuriteFixture azurite) : IDisposable
             ["CRM_REPOSITORY_ROOT"] = _folder,
             ["Storage__TablePrefix"] = store,
             ["Ingest__QueueName"] = store.ToLowerInvariant() + "-ingest",
-            ["Nightly__ShardQueueName"] = store.ToLowerInvariant() + "-score",
         }, _folder);
 }
