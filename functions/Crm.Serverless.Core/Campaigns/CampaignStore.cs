@@ -144,18 +144,8 @@ public sealed class CampaignStore(CrmTables tables)
         return deleted;
     }
 
-    private static async Task<bool> DeleteIfExistsAsync(TableClient table, string partition, string rowKey, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(partition, rowKey, ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return false;
-        }
-    }
+    private static Task<bool> DeleteIfExistsAsync(TableClient table, string partition, string rowKey, CancellationToken cancellationToken)
+        => KeyedRows.DeleteIfExistsAsync(table, partition, rowKey, cancellationToken);
 
     private static string MemberRowKey(string customerId, string campaignKey) => customerId + CrmKeys.Separator + campaignKey;
 

@@ -239,40 +239,11 @@ public sealed class CustomerPrivacyService(
     private static Task<int> DeleteRecommendationsAsync(TableClient table, string customerId, CancellationToken cancellationToken)
         => DeleteIfExistsAsync(table, RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), cancellationToken);
 
-    /// <summary>
-    /// One row by its keys, or null (also when the table is gone). A point read would put the customer id in the request
-    /// path, which the SDK's HTTP spans record; a filter travels in the query string, which they redact.
-    /// </summary>
-    private async Task<TableEntity?> FindAsync(TableClient table, string partition, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(table, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey eq {rowKey}"), select, cancellationToken))
-            {
-                return row;
-            }
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            // A run table pruned meanwhile holds nothing.
-        }
+    private Task<TableEntity?> FindAsync(TableClient table, string partition, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+        => KeyedRows.FindAsync(tables.Scanner, table, partition, rowKey, select, cancellationToken);
 
-        return null;
-    }
-
-    /// <summary>Deletes one row if it is there, as a one-action batch so that the customer id stays out of the request path (see <see cref="FindAsync"/>).</summary>
     private static async Task<int> DeleteIfExistsAsync(TableClient table, string partition, string rowKey, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, rowKey), ETag.All)], cancellationToken);
-            return 1;
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return 0;
-        }
-    }
+        => await KeyedRows.DeleteIfExistsAsync(table, partition, rowKey, cancellationToken) ? 1 : 0;
 
     /// <summary>
     /// Reads the keys, deletes them in batches of one partition, and reads again until nothing is left: a batch that

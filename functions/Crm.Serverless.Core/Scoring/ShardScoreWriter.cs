@@ -102,15 +102,6 @@ public sealed class ShardScoreWriter(CrmTables tables, EraseLog eraseLog)
     private static async Task UpsertAsync(TableClient table, ITableEntity[] chunk, CancellationToken cancellationToken)
         => await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
 
-    private static async Task DeleteIfExistsAsync(TableClient table, ITableEntity row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            // The erase got there first.
-        }
-    }
+    private static Task DeleteIfExistsAsync(TableClient table, ITableEntity row, CancellationToken cancellationToken)
+        => KeyedRows.DeleteIfExistsAsync(table, row.PartitionKey, row.RowKey, cancellationToken);
 }
