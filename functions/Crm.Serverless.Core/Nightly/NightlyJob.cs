@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public sealed record RunListing(RunRecord Run, NightStatus Progress, bool Stalle
 /// A night as five stages (<see cref="SummariseShard"/>, <see cref="FitModels"/>, <see cref="ScoreShard"/>,
 /// <see cref="WriteRunArtefacts"/>, <see cref="CompleteRun"/>), each a bounded invocation whose completion is recorded per shard in the Runs table
 /// (<see cref="NightProgress"/>). In process (<c>crm score</c>, <c>crm runs resume</c>, the tests) the shards of a stage
-/// run in parallel here; in the Functions app a Durable Functions orchestration (Functions/Nightly/NightOrchestration.cs)
+/// run in parallel here; in the Functions app a Durable Functions orchestration (Functions/Orchestration/NightOrchestration.cs)
 /// creates the run with <see cref="StartAsync"/> and runs each invocation as an activity through
 /// <see cref="RunInvocationAsync"/>. Either way a stalled night resumes by running only what is missing.
 /// One run at a time: the lease serialises starts and in-process runs; while the orchestration runs its stages the
@@ -40,7 +41,7 @@ public sealed class NightlyJob(
     CompleteRun complete,
     NightProgress progress,
     NightlyArtefacts artefacts,
-    HistoryReader histories,
+    ShardSummaryReader summaries,
     ShardInteractions interactions,
     ModelTrainingService training,
     RunStore runs,
@@ -209,7 +210,9 @@ public sealed class NightlyJob(
     /// <summary>Trains, evaluates, registers and gates both models on every history; scores nothing (<c>crm train</c>).</summary>
     public async Task<IReadOnlyList<TrainingSummary>> TrainAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
-        var all = await histories.ReadAllAsync(cancellationToken);
+        var shards = new List<CustomerHistory>[CrmKeys.ShardCount];
+        await ForEachShardAsync(async (shard, ct) => shards[shard] = (await summaries.ReadAsync(shard, ct)).Histories, cancellationToken);
+        List<CustomerHistory> all = [.. shards.SelectMany(s => s)];
         if (all.Count == 0)
         {
             throw new InsufficientDataException("There are no purchases to learn from yet.");
@@ -297,29 +300,25 @@ public sealed class NightlyJob(
 
     /// <summary>
     /// Without a date a run is as of the latest purchase day, so a replayed export is scored as it stood. Finding it
-    /// costs one extra pass over the purchase rows (shard by shard, nothing kept); the timer always passes a date.
+    /// costs one extra pass over the summary rows (shard by shard, nothing kept); the timer always passes a date.
     /// </summary>
     private async Task<DateOnly> LatestPurchaseDayAsync(CancellationToken cancellationToken)
     {
-        long latest = long.MinValue;
-        await Parallel.ForEachAsync(
+        var latest = new DateTime?[CrmKeys.ShardCount];
+        await ForEachShardAsync(
+            async (shard, ct) => latest[shard] = (await summaries.ReadAsync(shard, ct)).Histories.Select(h => (DateTime?)h.Purchases[^1].TimestampUtc).Max(),
+            cancellationToken);
+        return latest.Max() is { } last
+            ? DateOnly.FromDateTime(last)
+            : throw new InsufficientDataException("There are no purchases to learn from yet.");
+    }
+
+    /// <summary>Every shard, <c>Nightly:ReadParallelism</c> at a time, each read through its summary rows (about one entity per customer).</summary>
+    private Task ForEachShardAsync(Func<int, CancellationToken, ValueTask> body, CancellationToken cancellationToken)
+        => Parallel.ForEachAsync(
             Enumerable.Range(0, CrmKeys.ShardCount),
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.ReadParallelism, CancellationToken = cancellationToken },
-            async (shard, ct) =>
-            {
-                foreach (var history in await histories.ReadShardAsync(shard, ct))
-                {
-                    var ticks = history.Purchases[^1].TimestampUtc.Ticks;
-                    long seen;
-                    while ((seen = Interlocked.Read(ref latest)) < ticks && Interlocked.CompareExchange(ref latest, ticks, seen) != seen)
-                    {
-                    }
-                }
-            });
-        return latest == long.MinValue
-            ? throw new InsufficientDataException("There are no purchases to learn from yet.")
-            : DateOnly.FromDateTime(new DateTime(latest, DateTimeKind.Utc));
-    }
+            body);
 
     private bool IsStalled(RunRecord run, NightStatus status)
         => status.StalledIn is not null

@@ -163,7 +163,7 @@ public sealed class CustomerSummaryRow
 
         if (entity.GetInt32("V") != FormatVersion)
         {
-            throw new InvalidDataException($"Summary row {entity.RowKey} has format {entity.GetInt32("V")}, this build reads {FormatVersion}.");
+            throw new InvalidDataException($"A summary row in partition {entity.PartitionKey} has format {entity.GetInt32("V")}, this build reads {FormatVersion}.");
         }
 
         using var packed = new MemoryStream();

@@ -82,9 +82,13 @@ public sealed class ShardSummaryReader(CrmTables tables, ILogger<ShardSummaryRea
 
     private static async Task<bool> AnyAsync(TableClient table, string? filter, CancellationToken cancellationToken)
     {
+        // A query across partitions may answer an empty page with a continuation: only a page with a row settles it.
         await foreach (var page in table.QueryAsync<TableEntity>(filter, 1, ["RowKey"], cancellationToken).AsPages(pageSizeHint: 1))
         {
-            return page.Values.Count > 0;
+            if (page.Values.Count > 0)
+            {
+                return true;
+            }
         }
 
         return false;
