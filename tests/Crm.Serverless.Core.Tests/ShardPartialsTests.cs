@@ -191,8 +191,8 @@ public class ShardPartialsTests(AzuriteFixture azurite)
     }
 
     /// <summary>
-    /// A backfill (not published, so the recommendations step, which reads the shards itself, does not run): stage 4
-    /// merges the partials without a request to the Customers table, the run's Scores or the campaign members.
+    /// A backfill (not published): stage 4 merges the partials without a request to the Customers table, the run's
+    /// Scores or the campaign members.
     /// </summary>
     [Fact]
     public async Task RunArtefacts_ReadNoCustomersScoresOrMembersRows()

@@ -27,10 +27,10 @@ public sealed class NightlyArtefacts(CrmTables tables)
     /// <summary>Stage 1 → 2: the shard's summary columns, training sample and data-quality tallies.</summary>
     public static string Summary(string runId, int shard) => $"{runId}/nightly/summary-{shard:D2}.json";
 
-    /// <summary>Stage 2 → 3, 4: the fitted models, cut-points and what scores each target.</summary>
+    /// <summary>Stage 2 → 3, 5 (the report): the fitted models, cut-points and what scores each target.</summary>
     public static string Fit(string runId) => $"{runId}/nightly/fit.json";
 
-    /// <summary>Stage 3 → 4: the shard's score counts, segment totals, CLV values and tracking partial.</summary>
+    /// <summary>Stage 3 → 5: the shard's score counts, segment totals, CLV values and tracking partial.</summary>
     public static string Scored(string runId, int shard) => $"{runId}/nightly/scored-{shard:D2}.json";
 
     /// <summary>Stage 1 → 4: the shard's product partial and campaign tallies (<see cref="ShardFacts"/>).</summary>
@@ -42,7 +42,7 @@ public sealed class NightlyArtefacts(CrmTables tables)
     /// <summary>Stage 3 → 4: the shard's discount response by segment.</summary>
     public static string Discounts(string runId, int shard) => $"{runId}/nightly/discounts-{shard:D2}.json";
 
-    /// <summary>Stage 4: what the report is rendered from, kept so a report can be rebuilt without raw history.</summary>
+    /// <summary>Stage 5: what the report is rendered from, kept so a report can be rebuilt without raw history.</summary>
     public static string ReportInputs(string runId) => $"{runId}/nightly/report-inputs.json";
 
     public async Task WriteAsync<T>(string name, T value, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ namespace Crm.Serverless.Core.Nightly;
 /// <summary>One segment's totals in one shard; they add up across shards into the run's <see cref="SegmentSummary"/>.</summary>
 public sealed record SegmentTotal(string Segment, int Count, double Clv, int WithChurn, double Churn);
 
-/// <summary>Stage 3's output for one shard: what stage 4 and the report need, no customer ids.</summary>
+/// <summary>Stage 3's output for one shard: what stage 5 and the report need, no customer ids.</summary>
 /// <param name="Written">Rows written to the Scores table (none for a backfill that does not publish; fewer when a customer was erased meanwhile).</param>
 public sealed record ScoredShard(int Shard, int Customers, int Written, IReadOnlyList<SegmentTotal> Segments, double[] ClvValues, TrackingPartial? Tracking)
 {

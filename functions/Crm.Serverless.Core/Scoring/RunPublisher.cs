@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Crm.Serverless.Core.Scoring;
 
 /// <summary>
-/// Makes a complete run what readers see, then prunes: the one step after a run's last shard is written (today's
-/// queue path calls it from <see cref="ShardScoreWriter"/>, the staged night from its completing stage). Idempotent,
+/// Makes a complete run what readers see, then prunes: the one step after a run's last shard is written (called by
+/// <see cref="Nightly.CompleteRun"/>). Idempotent,
 /// so a redelivered completion, or one that died half-way, can simply call it again.
 /// </summary>
 public sealed class RunPublisher(RunStore runs, CrmTables tables, Privacy.EraseLog eraseLog, IOptions<NightlyOptions> options, TimeProvider clock, ILogger<RunPublisher> logger)
