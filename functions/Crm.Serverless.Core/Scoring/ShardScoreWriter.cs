@@ -102,6 +102,6 @@ public sealed class ShardScoreWriter(CrmTables tables, EraseLog eraseLog)
     private static async Task UpsertAsync(TableClient table, ITableEntity[] chunk, CancellationToken cancellationToken)
         => await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
 
-    private static Task DeleteIfExistsAsync(TableClient table, ITableEntity row, CancellationToken cancellationToken)
+    private static Task<bool> DeleteIfExistsAsync(TableClient table, ITableEntity row, CancellationToken cancellationToken)
         => KeyedRows.DeleteIfExistsAsync(table, row.PartitionKey, row.RowKey, cancellationToken);
 }
