@@ -12,13 +12,14 @@ namespace Crm.Serverless.Cli;
 
 /// <summary>
 /// The command tree; <c>Program</c> and the tests both run it. Exit codes: 0 done, 1 a user error (the message says
-/// what to do), 2 a usage error (the command line itself is wrong), 70 a bug (one line here, details in a log).
+/// what to do; a command line that is itself wrong is one too), 70 a bug (one line here, details in a log).
 /// </summary>
 public static class CrmCommandLine
 {
     public const int UserError = 1;
 
-    public const int UsageError = 2;
+    /// <summary>A wrong command line is the user's to fix like any other input, so it exits 1 too (not System.CommandLine's 2).</summary>
+    public const int UsageError = UserError;
 
     /// <summary>EX_SOFTWARE from sysexits.h: something the user could not have caused.</summary>
     public const int Bug = 70;

@@ -30,17 +30,20 @@ public sealed class CliErrorTests : IDisposable
         { ["generate", "--customers", "10", "--weeks", "many", "--out", "x.csv"], "--weeks must be more than 0" },
         { ["evaluate", "--transactions", "x.csv", "--as-of", "1997-06-30", "--as-of", "bad"], "--as-of must be a date as YYYY-MM-DD, not 'bad'" },
         { ["evaluate", "--transactions", "x.csv", "--recommendations", "--lines", "l.csv", "--holdout-days", "abc"], "--holdout-days must be a whole number from 1" },
-        { ["bench", "--customers", "0"], "--customers must be a whole number of at least 1" },
-        { ["bench", "--customers", "100", "--step-rows", "0"], "--step-rows must be a whole number of at least 1" },
+        { ["bench", "--customers", "0"], "--customers must be a whole number of at least 1000" },
+        { ["bench", "--customers", "5", "--sections", "compute"], "--customers must be a whole number of at least 1000" },
+        { ["bench", "--customers", "1000", "--step-rows", "0"], "--step-rows must be a whole number of at least 1" },
+        { ["bench", "--customers", "1000", "--calibration-customers", "0"], "--calibration-customers must be a whole number of at least 500" },
+        { ["bench", "--customers", "1000", "--storage-customers", "10"], "--storage-customers must be a whole number of at least 500" },
     };
 
     [Theory]
     [MemberData(nameof(UsageErrors))]
-    public async Task UsageError_ExitsTwoNamingTheProblemAndWhereHelpIs(string[] args, string named)
+    public async Task UsageError_ExitsOneNamingTheProblemAndWhereHelpIs(string[] args, string named)
     {
         var run = await RunAsync(args);
 
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(1, run.ExitCode);
         Assert.Contains(named, run.Error, StringComparison.Ordinal);
         Assert.Contains("--help", run.Error, StringComparison.Ordinal);
         Assert.False(run.HasStackTrace, run.All);

@@ -45,7 +45,7 @@ public sealed class EraseCommandTests(AzuriteFixture azurite)
     {
         var (exitCode, _) = await RunAsync("erase", "a|b");
 
-        Assert.Equal(2, exitCode);
+        Assert.Equal(1, exitCode);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)

@@ -40,7 +40,7 @@ public sealed class ImportInteractionsCliTests(AzuriteFixture azurite) : IDispos
         Assert.Contains("channel: must be one of", File.ReadAllText(rejected), StringComparison.Ordinal);
         // The import door of the real process: its console and log output never carry a subject.
         Assert.DoesNotContain("Where is my order", first.All + second.All, StringComparison.Ordinal);
-        Assert.Equal(2, none.ExitCode);
+        Assert.Equal(1, none.ExitCode);
         var rows = await StorageRecount.AllRowsAsync(host.Get<CrmTables>().Interactions);
         Assert.Equal(2, rows.Count(r => !CrmKeys.IsCustomerRow(r.RowKey)));
     }

@@ -61,7 +61,8 @@ public class NightlyInteractionsTests(AzuriteFixture azurite)
         Assert.Contains("id=\"complaint-churn-table\"", html, StringComparison.Ordinal);
 
         // The events passed between the stages hold customer ids: gone with the histories once the run completes.
-        var left = tables.RunResults.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{run.RunId}/nightly/", CancellationToken.None);
+        Assert.False(await tables.RunScratch(run.RunId).ExistsAsync());
+        var left = tables.RunResults.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, run.RunId + "/", CancellationToken.None);
         await foreach (var blob in left)
         {
             Assert.DoesNotMatch(@"/(sample-)?interactions-\d\d\.json$", blob.Name);

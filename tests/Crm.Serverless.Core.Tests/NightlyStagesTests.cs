@@ -83,7 +83,7 @@ public class NightlyStagesTests(AzuriteFixture azurite)
         await job.RunStageAsync(plan, NightStage.SummariseShard, 4, CancellationToken.None);
 
         // Shard 7's stage 3 input is unreadable: that invocation fails, the others finish, the run stalls in stage 3.
-        var blob = tables.RunResults.GetBlobClient(NightlyArtefacts.Histories(plan.RunId, 7));
+        var blob = host.Get<NightlyArtefacts>().Blob(NightlyArtefacts.Histories(plan.RunId, 7));
         var saved = (await blob.DownloadContentAsync()).Value.Content;
         await blob.DeleteAsync();
         var stalled = await Assert.ThrowsAsync<NightStalledException>(() => job.RunStagesAsync(plan, 4, CancellationToken.None));

@@ -55,7 +55,7 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         await job.RunStageAsync(plan, NightStage.SummariseShard, 4, CancellationToken.None);
         await job.RunStageAsync(plan, NightStage.FitModels, 1, CancellationToken.None);
         const int poisoned = 7;
-        await tables.RunResults.GetBlobClient(NightlyArtefacts.Histories(next.RunId, poisoned)).DeleteAsync();
+        await host.Get<NightlyArtefacts>().Blob(NightlyArtefacts.Histories(next.RunId, poisoned)).DeleteAsync();
         var writing = Task.Run(() => Assert.ThrowsAsync<NightStalledException>(() => job.RunStageAsync(plan, NightStage.ScoreShard, 2, CancellationToken.None)));
         var readsDuringTheRun = 0;
         do

@@ -23,7 +23,7 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
     {
         var run = await CliProcess.RunAsync(["serve", option, value]);
 
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(1, run.ExitCode);
         Assert.Contains(option, run.Error, StringComparison.Ordinal);
         Assert.False(run.HasStackTrace, run.All);
     }
@@ -33,7 +33,7 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
     {
         var run = await CliProcess.RunAsync(["serve", "--key", "the-same-key-for-both", "--admin-key", "the-same-key-for-both"]);
 
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(1, run.ExitCode);
         Assert.Contains("must differ", run.Error, StringComparison.Ordinal);
     }
 

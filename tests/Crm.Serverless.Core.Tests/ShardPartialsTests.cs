@@ -186,7 +186,8 @@ public class ShardPartialsTests(AzuriteFixture azurite)
 
         // The per-customer profiles hold ids: gone once the run completes, like the histories.
         var tables = host.Get<CrmTables>();
-        Assert.False(await tables.RunResults.GetBlobClient(NightlyArtefacts.DiscountProfiles(run.RunId, 0)).ExistsAsync());
+        Assert.False(await host.Get<NightlyArtefacts>().Blob(NightlyArtefacts.DiscountProfiles(run.RunId, 0)).ExistsAsync());
+        Assert.False(await tables.RunScratch(run.RunId).ExistsAsync());
         Assert.True(await tables.RunResults.GetBlobClient(NightlyArtefacts.Facts(run.RunId, 0)).ExistsAsync());
     }
 

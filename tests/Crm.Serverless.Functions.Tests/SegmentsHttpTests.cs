@@ -97,7 +97,7 @@ public class SegmentsHttpTests(AzuriteFixture azurite)
         var plan = await host.Get<NightlyArtefacts>().ReadAsync<NightPlan>(NightlyArtefacts.Plan(next.RunId), CancellationToken.None);
         await job.RunStageAsync(plan, NightStage.SummariseShard, 4, CancellationToken.None);
         await job.RunStageAsync(plan, NightStage.FitModels, 1, CancellationToken.None);
-        await tables.RunResults.GetBlobClient(NightlyArtefacts.Histories(next.RunId, 0)).DeleteAsync();
+        await host.Get<NightlyArtefacts>().Blob(NightlyArtefacts.Histories(next.RunId, 0)).DeleteAsync();
         await Assert.ThrowsAsync<NightStalledException>(() => job.RunStageAsync(plan, NightStage.ScoreShard, 4, CancellationToken.None));
 
         var list = await GetAsync(host, "/api/segments");

@@ -34,7 +34,11 @@ internal static class BenchCommand
         var sections = new Option<string[]>("--sections") { Description = "Which sections to run", DefaultValueFactory = _ => DefaultSections, AllowMultipleArgumentsPerToken = true };
         var calibration = new Option<int>("--calibration-customers") { Description = "night-sim: customers of the storage night whose per-stage counts are scaled up", DefaultValueFactory = _ => 2_000 };
         sections.AcceptOnlyFromAmong(AllSections);
-        customers.Within(n => n >= 1, "--customers must be a whole number of at least 1.");
+        // Below these the simulated shops have too few repeat buyers for the CLV fit, and the bench would stop half-way.
+        customers.Within(n => n >= 1_000, "--customers must be a whole number of at least 1000.");
+        storageCustomers.Within(n => n >= 500, "--storage-customers must be a whole number of at least 500.");
+        clvCustomers.Within(n => n >= 1_000, "--clv-customers must be a whole number of at least 1000.");
+        calibration.Within(n => n >= 500, "--calibration-customers must be a whole number of at least 500.");
         stepRows.Within(n => n >= 1, "--step-rows must be a whole number of at least 1.");
         posts.Within(n => n >= 10, "--http-posts must be a whole number of at least 10 (a tenth as many batches are posted).");
         var command = new Command("bench", "Measure throughput, memory and storage requests; write the figures as Markdown.")

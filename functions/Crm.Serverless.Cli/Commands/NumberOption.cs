@@ -26,4 +26,22 @@ internal static class NumberOption
         };
         return option;
     }
+
+    /// <summary>The same check for an option that may be left out (its default is worked out from other options).</summary>
+    public static Option<T?> Within<T>(this Option<T?> option, Func<T, bool> valid, string message)
+        where T : struct, ISpanParsable<T>
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.CustomParser = result =>
+        {
+            if (result.Tokens is [var token] && T.TryParse(token.Value, CultureInfo.InvariantCulture, out var value) && valid(value))
+            {
+                return value;
+            }
+
+            result.AddError(message);
+            return null;
+        };
+        return option;
+    }
 }

@@ -36,19 +36,7 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
 
         // The histories and samples hold customer ids and purchases that an erasure would not reach; the report's
         // inputs are stored by then (NightlyArtefacts.ReportInputs), so the report can be rebuilt without them.
-        for (var shard = 0; shard < plan.Shards; shard++)
-        {
-            await artefacts.DeleteAsync(NightlyArtefacts.Histories(plan.RunId, shard), cancellationToken);
-            await artefacts.DeleteAsync(NightlyArtefacts.Summary(plan.RunId, shard), cancellationToken);
-            if (plan.Interactions)
-            {
-                await artefacts.DeleteAsync(ShardInteractions.Events(plan.RunId, shard), cancellationToken);
-                await artefacts.DeleteAsync(ShardInteractions.SampleEvents(plan.RunId, shard), cancellationToken);
-            }
-            await artefacts.DeleteAsync(NightlyArtefacts.DiscountProfiles(plan.RunId, shard), cancellationToken);
-            await artefacts.DeleteAsync(Recommendations.RecommendationStages.Partial(plan.RunId, shard), cancellationToken);
-            await artefacts.DeleteAsync(Recommendations.RecommendationStages.Items(plan.RunId, shard), cancellationToken);
-        }
+        await artefacts.DeleteScratchAsync(plan.RunId, cancellationToken);
 
         return completed;
     }

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Crm.Serverless.Core.Storage;
 using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Data;
@@ -8,11 +11,16 @@ using Crm.Serverless.Ml.Data;
 namespace Crm.Serverless.Core.Nightly;
 
 /// <summary>
-/// What one stage of a night hands the next, as JSON blobs under <c>{runId}/nightly/</c> in the run results container.
-/// Each blob is written whole by one stage invocation, so a retried invocation overwrites it with the same content.
+/// What one stage of a night hands the next, as JSON blobs under <c>{runId}/nightly/</c> in the run results container,
+/// or, for those holding customer ids that live only until the run completes, under <c>{runId}/scratch/</c>: those go
+/// to the run's own scratch container (<see cref="CrmTables.RunScratch"/>), which <see cref="DeleteScratchAsync"/>
+/// removes whole. Each blob is written whole by one stage invocation, so a retried invocation overwrites it with the
+/// same content.
 /// </summary>
 public sealed class NightlyArtefacts(CrmTables tables)
 {
+    private const string ScratchFolder = "/scratch/";
+
     // A metric on a one-class holdout slice is NaN; it must round-trip, not fail the night.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -22,10 +30,10 @@ public sealed class NightlyArtefacts(CrmTables tables)
     public static string Plan(string runId) => $"{runId}/nightly/plan.json";
 
     /// <summary>Stage 1 → 3: the shard's purchases, compact (holds customer ids: deleted when the run completes).</summary>
-    public static string Histories(string runId, int shard) => $"{runId}/nightly/histories-{shard:D2}.json";
+    public static string Histories(string runId, int shard) => Scratch(runId, $"histories-{shard:D2}.json");
 
-    /// <summary>Stage 1 → 2: the shard's summary columns, training sample and data-quality tallies.</summary>
-    public static string Summary(string runId, int shard) => $"{runId}/nightly/summary-{shard:D2}.json";
+    /// <summary>Stage 1 → 2: the shard's summary columns, training sample and data-quality tallies (deleted when the run completes).</summary>
+    public static string Summary(string runId, int shard) => Scratch(runId, $"summary-{shard:D2}.json");
 
     /// <summary>Stage 2 → 3, 5 (the report): the fitted models, cut-points and what scores each target.</summary>
     public static string Fit(string runId) => $"{runId}/nightly/fit.json";
@@ -37,7 +45,7 @@ public sealed class NightlyArtefacts(CrmTables tables)
     public static string Facts(string runId, int shard) => $"{runId}/nightly/facts-{shard:D2}.json";
 
     /// <summary>Stage 1 → 3: the shard's discount profiles per customer (holds customer ids: deleted when the run completes).</summary>
-    public static string DiscountProfiles(string runId, int shard) => $"{runId}/nightly/discount-profiles-{shard:D2}.json";
+    public static string DiscountProfiles(string runId, int shard) => Scratch(runId, $"discount-profiles-{shard:D2}.json");
 
     /// <summary>Stage 3 → 4: the shard's discount response by segment.</summary>
     public static string Discounts(string runId, int shard) => $"{runId}/nightly/discounts-{shard:D2}.json";
@@ -45,12 +53,36 @@ public sealed class NightlyArtefacts(CrmTables tables)
     /// <summary>Stage 5: what the report is rendered from, kept so a report can be rebuilt without raw history.</summary>
     public static string ReportInputs(string runId) => $"{runId}/nightly/report-inputs.json";
 
+    /// <summary>The name of an artefact that lives until its run completes, in the run's scratch container.</summary>
+    public static string Scratch(string runId, string file) => runId + ScratchFolder + file;
+
+    /// <summary>Where an artefact is stored: the run's scratch container for scratch names, else the run results container.</summary>
+    public BlobClient Blob(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var scratch = name.IndexOf(ScratchFolder, StringComparison.Ordinal);
+        return scratch < 0 ? tables.RunResults.GetBlobClient(name) : tables.RunScratch(name[..scratch]).GetBlobClient(name);
+    }
+
     public async Task WriteAsync<T>(string name, T value, CancellationToken cancellationToken)
-        => await tables.RunResults.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(value, Json), overwrite: true, cancellationToken);
+    {
+        var blob = Blob(name);
+        var content = BinaryData.FromObjectAsJson(value, Json);
+        try
+        {
+            await blob.UploadAsync(content, overwrite: true, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            // The run's first scratch write creates its container: no request for it on the other writes.
+            await blob.GetParentBlobContainerClient().CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await blob.UploadAsync(content, overwrite: true, cancellationToken);
+        }
+    }
 
     public async Task<T> ReadAsync<T>(string name, CancellationToken cancellationToken)
     {
-        var content = await tables.RunResults.GetBlobClient(name).DownloadContentAsync(cancellationToken);
+        var content = await Blob(name).DownloadContentAsync(cancellationToken);
         return content.Value.Content.ToObjectFromJson<T>(Json)
             ?? throw new InvalidDataException($"The night artefact {name} is empty.");
     }
@@ -69,7 +101,11 @@ public sealed class NightlyArtefacts(CrmTables tables)
     }
 
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
-        => await tables.RunResults.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        => await Blob(name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
+    /// <summary>Deletes every scratch artefact of the run in one request (their container).</summary>
+    public async Task DeleteScratchAsync(string runId, CancellationToken cancellationToken)
+        => await tables.RunScratch(runId).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 }
 
 /// <summary>What a night was asked to do; written when it starts so any instance can resume it.</summary>

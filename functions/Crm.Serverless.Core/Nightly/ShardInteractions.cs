@@ -17,10 +17,10 @@ namespace Crm.Serverless.Core.Nightly;
 public sealed class ShardInteractions(InteractionReader reader, NightlyArtefacts artefacts)
 {
     /// <summary>Stage 1 → 3: the shard's interaction events (customer ids: <see cref="CompleteRun"/> deletes it).</summary>
-    public static string Events(string runId, int shard) => $"{runId}/nightly/interactions-{shard:D2}.json";
+    public static string Events(string runId, int shard) => NightlyArtefacts.Scratch(runId, $"interactions-{shard:D2}.json");
 
     /// <summary>Stage 1 → 2: the events of the shard's training sample (customer ids: <see cref="CompleteRun"/> deletes it).</summary>
-    public static string SampleEvents(string runId, int shard) => $"{runId}/nightly/sample-interactions-{shard:D2}.json";
+    public static string SampleEvents(string runId, int shard) => NightlyArtefacts.Scratch(runId, $"sample-interactions-{shard:D2}.json");
 
     /// <summary>Stage 3 → 4: the shard's interaction figures (counts only).</summary>
     public static string Activity(string runId, int shard) => $"{runId}/nightly/interactions-scored-{shard:D2}.json";

@@ -58,10 +58,10 @@ public sealed class RecommendationStages(
     public static string Model(string runId) => $"{runId}/nightly/recommender.json";
 
     /// <summary>Stage 1 → 2 (holds customer ids in the sample: deleted when the run completes).</summary>
-    public static string Partial(string runId, int shard) => $"{runId}/nightly/recommendations-{shard:D2}.json";
+    public static string Partial(string runId, int shard) => Nightly.NightlyArtefacts.Scratch(runId, $"recommendations-{shard:D2}.json");
 
     /// <summary>Stage 1 → 3: the shard's customers' items as of the run (customer ids: deleted when the run completes).</summary>
-    public static string Items(string runId, int shard) => $"{runId}/nightly/recommendation-items-{shard:D2}.json";
+    public static string Items(string runId, int shard) => Nightly.NightlyArtefacts.Scratch(runId, $"recommendation-items-{shard:D2}.json");
 
     /// <summary>The night holds out the last <see cref="RecommenderOptions.HoldoutDays"/> up to the end of the as-of day.</summary>
     public DateTime HoldoutCutoff(NightPlan plan)

@@ -90,6 +90,13 @@ public sealed class CrmTables(
     public BlobContainerClient RunResults { get; } = blobs.GetBlobContainerClient(storage.Value.RunsContainer);
 
     /// <summary>
+    /// A run's scratch container: the stage hand-offs that hold customer ids (histories, discount profiles, interaction
+    /// events, basket items), created by the first write and deleted whole when the run completes, one request instead
+    /// of one per blob (<see cref="Nightly.NightlyArtefacts"/>).
+    /// </summary>
+    public BlobContainerClient RunScratch(string runId) => blobs.GetBlobContainerClient((storage.Value.RunScratchPrefix + runId).ToLowerInvariant());
+
+    /// <summary>
     /// Every table keyed by <see cref="CrmKeys"/>: partition = the customer's shard, row key starting
     /// <c>{customerId}|</c>. Erasure and the access export walk this list, so a customer-keyed table left out of it
     /// is neither erased nor exported.
@@ -136,6 +143,12 @@ public sealed class CrmTables(
         foreach (var container in AllContainers)
         {
             await container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }
+
+        // Runs that never completed leave their scratch containers.
+        await foreach (var scratch in blobs.GetBlobContainersAsync(Azure.Storage.Blobs.Models.BlobContainerTraits.None, Azure.Storage.Blobs.Models.BlobContainerStates.None, storage.Value.RunScratchPrefix, cancellationToken))
+        {
+            await blobs.GetBlobContainerClient(scratch.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
         }
     }
 

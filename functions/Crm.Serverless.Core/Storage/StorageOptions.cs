@@ -50,6 +50,9 @@ public sealed class StorageOptions
     /// <summary>Per-run scoring hand-offs: one blob of results per shard.</summary>
     public string RunsContainer => (TablePrefix + "runs").ToLowerInvariant();
 
+    /// <summary>The start of every run's scratch container, <c>{RunsContainer}-{runId}</c> (<see cref="CrmTables.RunScratch"/>).</summary>
+    public string RunScratchPrefix => RunsContainer + "-";
+
     /// <summary>
     /// Retries the storage SDK makes before a call fails (exponential back-off from <see cref="RetryDelay"/>).
     /// The SDK defaults suit Azure; tests that stop storage on purpose lower them so an outage surfaces in
