@@ -184,11 +184,13 @@ public class ShardPartialsTests(AzuriteFixture azurite)
         Assert.Equal(expectedCampaign.MarginNote, figures.MarginNote);
         Assert.True(figures.Treatment.Responders > 0 && figures.Treatment.Customers == campaign.Treatment, "the campaign's members bought in the window");
 
-        // The per-customer profiles hold ids: gone once the run completes, like the histories.
+        // The per-shard hand-offs (the profiles hold ids) are gone once the run completes, their container with them;
+        // the report is rendered from what stage 5 stored.
         var tables = host.Get<CrmTables>();
         Assert.False(await host.Get<NightlyArtefacts>().Blob(NightlyArtefacts.DiscountProfiles(run.RunId, 0)).ExistsAsync());
+        Assert.False(await host.Get<NightlyArtefacts>().Blob(NightlyArtefacts.Facts(run.RunId, 0)).ExistsAsync());
         Assert.False(await tables.RunScratch(run.RunId).ExistsAsync());
-        Assert.True(await tables.RunResults.GetBlobClient(NightlyArtefacts.Facts(run.RunId, 0)).ExistsAsync());
+        Assert.True(await tables.RunResults.GetBlobClient(NightlyArtefacts.ReportInputs(run.RunId)).ExistsAsync());
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal static class EraseCommand
             if (KeyRules.CheckId(id, isCustomerId: true) is { } problem)
             {
                 await Console.Error.WriteLineAsync($"CUSTOMER_ID {problem}.");
-                return 2;
+                return CrmCommandLine.UsageError;
             }
 
             using var host = CliHost.Build();

@@ -36,7 +36,7 @@ internal static class ExportCommand
             if (name is not null && RfmSegmentTable.FromSlug(name) is null)
             {
                 await Console.Error.WriteLineAsync($"No segment '{name}'. Segments: {string.Join(", ", Enum.GetValues<RfmSegment>().Select(s => s.Slug()))}.");
-                return 2;
+                return CrmCommandLine.UsageError;
             }
 
             using var host = CliHost.Build();

@@ -28,7 +28,7 @@ internal static class ServeCommand
             if (Usage(settings) is { } usage)
             {
                 await Console.Error.WriteLineAsync(usage);
-                return 2;
+                return CrmCommandLine.UsageError;
             }
 
             return await RunAsync(settings, cancellationToken);

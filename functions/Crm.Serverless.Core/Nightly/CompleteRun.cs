@@ -6,8 +6,9 @@ namespace Crm.Serverless.Core.Nightly;
 
 /// <summary>
 /// Stage 5, once: adds up the shards' totals into the run record, has the report published from the run's artefacts
-/// (<see cref="IRunReportPublisher"/>: no history is read), then completes the run and deletes the artefacts that hold
-/// customer ids. Safe to run again: every write overwrites the same content.
+/// (<see cref="IRunReportPublisher"/>: no history is read), then completes the run and deletes the shards' hand-offs
+/// (<see cref="NightlyArtefacts.DeleteScratchAsync"/>). Safe to run again: every write overwrites the same content, and
+/// a run found complete is only published and cleaned up.
 /// </summary>
 public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunReportPublisher reports, NightlyArtefacts artefacts, TimeProvider clock)
 {
@@ -15,6 +16,14 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
     {
         ArgumentNullException.ThrowIfNull(plan);
         var stopwatch = Stopwatch.StartNew();
+        if (await runs.GetAsync(plan.RunId, cancellationToken) is { Status: RunStatus.Complete } done)
+        {
+            // A retry after the run was completed: the shards' hand-offs may be deleted already; finish what is left.
+            await publisher.PublishAsync(done, cancellationToken);
+            await artefacts.DeleteScratchAsync(plan.RunId, cancellationToken);
+            return done;
+        }
+
         var scored = new ScoredShard[plan.Shards];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, plan.Shards),

@@ -11,10 +11,12 @@ using Crm.Serverless.Ml.Data;
 namespace Crm.Serverless.Core.Nightly;
 
 /// <summary>
-/// What one stage of a night hands the next, as JSON blobs under <c>{runId}/nightly/</c> in the run results container,
-/// or, for those holding customer ids that live only until the run completes, under <c>{runId}/scratch/</c>: those go
-/// to the run's own scratch container (<see cref="CrmTables.RunScratch"/>), which <see cref="DeleteScratchAsync"/>
-/// removes whole. Each blob is written whole by one stage invocation, so a retried invocation overwrites it with the
+/// What one stage of a night hands the next, as JSON blobs. The per-shard hand-offs live only until the run completes
+/// (by then stage 5 has stored what the report is rendered from, <see cref="ReportInputs"/>, and several hold customer
+/// ids an erasure would not reach): named <c>{runId}/scratch/...</c>, they go to the run's own scratch container
+/// (<see cref="CrmTables.RunScratch"/>), which <see cref="DeleteScratchAsync"/> removes whole, so a completed run keeps
+/// a handful of blobs and its clean-up is one request. The rest (plan, fit, report inputs) stay under
+/// <c>{runId}/nightly/</c> in the run results container. Each blob is written whole by one stage invocation, so a retried invocation overwrites it with the
 /// same content.
 /// </summary>
 public sealed class NightlyArtefacts(CrmTables tables)
@@ -39,16 +41,16 @@ public sealed class NightlyArtefacts(CrmTables tables)
     public static string Fit(string runId) => $"{runId}/nightly/fit.json";
 
     /// <summary>Stage 3 → 5: the shard's score counts, segment totals, CLV values and tracking partial.</summary>
-    public static string Scored(string runId, int shard) => $"{runId}/nightly/scored-{shard:D2}.json";
+    public static string Scored(string runId, int shard) => Scratch(runId, $"scored-{shard:D2}.json");
 
     /// <summary>Stage 1 → 4: the shard's product partial and campaign tallies (<see cref="ShardFacts"/>).</summary>
-    public static string Facts(string runId, int shard) => $"{runId}/nightly/facts-{shard:D2}.json";
+    public static string Facts(string runId, int shard) => Scratch(runId, $"facts-{shard:D2}.json");
 
     /// <summary>Stage 1 → 3: the shard's discount profiles per customer (holds customer ids: deleted when the run completes).</summary>
     public static string DiscountProfiles(string runId, int shard) => Scratch(runId, $"discount-profiles-{shard:D2}.json");
 
     /// <summary>Stage 3 → 4: the shard's discount response by segment.</summary>
-    public static string Discounts(string runId, int shard) => $"{runId}/nightly/discounts-{shard:D2}.json";
+    public static string Discounts(string runId, int shard) => Scratch(runId, $"discounts-{shard:D2}.json");
 
     /// <summary>Stage 5: what the report is rendered from, kept so a report can be rebuilt without raw history.</summary>
     public static string ReportInputs(string runId) => $"{runId}/nightly/report-inputs.json";

@@ -23,7 +23,7 @@ public sealed class ShardInteractions(InteractionReader reader, NightlyArtefacts
     public static string SampleEvents(string runId, int shard) => NightlyArtefacts.Scratch(runId, $"sample-interactions-{shard:D2}.json");
 
     /// <summary>Stage 3 → 4: the shard's interaction figures (counts only).</summary>
-    public static string Activity(string runId, int shard) => $"{runId}/nightly/interactions-scored-{shard:D2}.json";
+    public static string Activity(string runId, int shard) => NightlyArtefacts.Scratch(runId, $"interactions-scored-{shard:D2}.json");
 
     /// <summary>When a run is planned: one request of at most one row decides the night's feature layout.</summary>
     public Task<bool> StoreHasAnyAsync(CancellationToken cancellationToken) => reader.AnyAsync(cancellationToken);
