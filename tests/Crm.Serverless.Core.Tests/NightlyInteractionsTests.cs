@@ -3,6 +3,7 @@ using Crm.Serverless.Core.Ingestion;
 using Crm.Serverless.Core.Nightly;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Clv;
 using Crm.Serverless.Ml.Data;
 using Crm.Serverless.Ml.Propensity;
 using Crm.Serverless.Ml.Simulation;
@@ -95,12 +96,22 @@ public class NightlyInteractionsTests(AzuriteFixture azurite)
         var stored = (await StorageRecount.RunScoresAsync(tables, run.RunId)).ToDictionary(s => s.CustomerId, StringComparer.Ordinal);
         var shard = CrmKeys.ShardOf(stored.Keys.First());
         var histories = await host.Get<HistoryReader>().ReadShardAsync(shard, CancellationToken.None);
-        var expected = host.Get<ScoreShard>().Score(histories, plan, fit, churn, purchase);
-        Assert.NotEmpty(expected);
-        Assert.All(expected, e =>
+
+        // The oracle scores the purchase-only table straight with the models, not through the stage's interaction routing.
+        var table = PurchaseTable.From(histories);
+        table.UseCutoffModel(plan.AsOfEndUtc, fit.Cutoff is { } cutoff ? new BetaGeoModel(cutoff) : null);
+        var windows = host.Get<Microsoft.Extensions.Options.IOptions<PropensityOptions>>().Value;
+        var expectedChurn = churn is null
+            ? PropensityScorer.ScoreBetaGeo(table, plan.AsOfEndUtc, PropensityTarget.Churn, windows.ChurnWindowDays)
+            : PropensityScorer.Score(churn, table, plan.AsOfEndUtc);
+        var expectedPurchase = (purchase is null
+            ? PropensityScorer.ScoreBetaGeo(table, plan.AsOfEndUtc, PropensityTarget.Purchase, windows.PurchaseWindowDays)
+            : PropensityScorer.Score(purchase, table, plan.AsOfEndUtc)).ToDictionary(e => e.CustomerId, StringComparer.Ordinal);
+        Assert.NotEmpty(expectedChurn);
+        Assert.All(expectedChurn, e =>
         {
-            Assert.Equal(e.ChurnProbability!.Value, stored[e.CustomerId].ChurnProbability!.Value, 6);
-            Assert.Equal(e.PurchaseProbability, stored[e.CustomerId].PurchaseProbability);
+            Assert.Equal(e.Probability, stored[e.CustomerId].ChurnProbability!.Value, 5);
+            Assert.Equal(expectedPurchase[e.CustomerId].Probability, stored[e.CustomerId].PurchaseProbability!.Value, 5);
         });
     }
 
