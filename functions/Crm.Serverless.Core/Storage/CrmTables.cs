@@ -152,9 +152,24 @@ public sealed class CrmTables(
         }
     }
 
+    /// <summary>
+    /// Where builds before the run tables kept every customer's recommendations (<c>{prefix}Recommendations</c>). Erase no
+    /// longer walks it, so <see cref="EnsureCreatedAsync"/> deletes it: the rows are derived and the next night rewrites them.
+    /// </summary>
+    private TableClient LegacyRecommendations => service.GetTableClient(storage.Value.TablePrefix + "Recommendations");
+
     /// <summary>Idempotent; run once at start-up so no request on the hot path pays for it.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await LegacyRecommendations.DeleteAsync(cancellationToken);
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status == 404)
+        {
+            // A store created by this build never had it.
+        }
+
         foreach (var table in AllTables)
         {
             await table.CreateIfNotExistsAsync(cancellationToken);
