@@ -257,6 +257,16 @@ public class ServeTests(AzuriteFixture azurite)
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
         });
         Assert.Equal(201, (await api.SendAsync(HttpMethod.Post, "transactions", ServedApi.FunctionKey, Purchase.Replace("C-42", subject, StringComparison.Ordinal))).Status);
+
+        // The 360 view and the recommendations carry the id in their own route, but their storage reads must not.
+        Assert.Equal(200, (await api.SendAsync(HttpMethod.Get, "customers/" + subject, ServedApi.FunctionKey)).Status);
+        Assert.Equal(200, (await api.SendAsync(HttpMethod.Get, $"customers/{subject}/recommendations", ServedApi.FunctionKey)).Status);
+        int spansBefore;
+        lock (activities)
+        {
+            spansBefore = activities.Count;
+        }
+
         var before = capture.Lines.Count;
 
         var export = await api.SendAsync(HttpMethod.Post, "privacy/export", ServedApi.AdminKey, $$"""{"customerId":"{{subject}}"}""");
@@ -266,10 +276,16 @@ public class ServeTests(AzuriteFixture azurite)
         Assert.Equal(200, erase.Status);
         var lines = capture.Lines.Skip(before).ToList();
         List<string> spans;
+        List<string> storageSpans;
         lock (activities)
         {
-            spans = [.. activities.Select(a => $"{a.Source.Name} {a.DisplayName} {a.OperationName} {string.Join(";", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))} {string.Join(";", a.Baggage.Select(b => $"{b.Key}={b.Value}"))}")];
+            static string Describe(Activity a) => $"{a.Source.Name} {a.DisplayName} {a.OperationName} {string.Join(";", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))} {string.Join(";", a.Baggage.Select(b => $"{b.Key}={b.Value}"))}";
+            spans = [.. activities.Skip(spansBefore).Select(Describe)];
+            storageSpans = [.. activities.Where(a => a.Source.Name.StartsWith("Azure.", StringComparison.Ordinal)).Select(Describe)];
         }
+
+        Assert.Contains(storageSpans, span => span.Contains("Tables", StringComparison.OrdinalIgnoreCase) || span.Contains("Table", StringComparison.Ordinal));
+        Assert.DoesNotContain(storageSpans, span => span.Contains(subject, StringComparison.Ordinal));
 
         // The request lines and spans are there (so the check looks where URLs are recorded) and name the route...
         Assert.Contains(lines, line => line.Contains("/api/privacy/erase", StringComparison.Ordinal));

@@ -15,10 +15,10 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
     /// <summary>The customer's recommendations, an empty list when the current run made none (or there is none yet), or null when no such customer is stored.</summary>
     public async Task<CustomerRecommendations?> GetAsync(string customerId, CancellationToken cancellationToken)
     {
-        var customer = tables.Customers.GetEntityIfExistsAsync<TableEntity>(CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), ["RowKey"], cancellationToken);
+        var customer = KeyedRows.FindAsync(tables.Scanner, tables.Customers, CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), ["RowKey"], cancellationToken);
         var runId = await runs.GetCurrentRunIdAsync(cancellationToken);
         var recommendations = runId is null ? null : await ReadAsync(tables, runId, customerId, cancellationToken);
-        if (!(await customer).HasValue)
+        if (await customer is null)
         {
             return null;
         }
@@ -43,13 +43,13 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         return popular.HasValue ? popular.Value!.ToRecommendations() with { CustomerId = customerId } : null;
     }
 
-    /// <summary>The customer's own row of one run, or null: one point read.</summary>
+    /// <summary>The customer's own row of one run, or null: one read by key (<see cref="KeyedRows"/>).</summary>
     public static async Task<CustomerRecommendations?> ReadRowAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        var row = await tables.RunScores(runId).GetEntityIfExistsAsync<RecommendationEntity>(
-            RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value!.ToRecommendations() : null;
+        var row = await KeyedRows.FindAsync<RecommendationEntity>(
+            tables.Scanner, tables.RunScores(runId), RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), null, cancellationToken);
+        return row?.ToRecommendations();
     }
 
     /// <summary>One stored customer's recommendations with at least one sku (the demo's example), or null when none are stored.</summary>

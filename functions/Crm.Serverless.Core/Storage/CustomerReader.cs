@@ -18,14 +18,14 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     /// <summary>
     /// The customer row, the current-run pointer, the customer's purchases (their discount profile is computed from
     /// them, by the same function the nightly run uses, on current data) and interactions in parallel, then the
-    /// customer's score and recommendations rows in that run's scores table (two point reads, in parallel). Scores come from the current complete run only,
+    /// customer's score and recommendations rows in that run's scores table (two reads by key, as filters: no id in a request path, see KeyedRows). Scores come from the current complete run only,
     /// never from a run still writing. A customer known only from interactions (no purchase or contact yet) has a view too.
     /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
     {
         var partition = CrmKeys.PartitionOf(customerId);
         var rowKey = CrmKeys.CustomerRow(customerId);
-        var customer = tables.Customers.GetEntityIfExistsAsync<CustomerEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var customer = KeyedRows.FindAsync<CustomerEntity>(tables.Scanner, tables.Customers, partition, rowKey, null, cancellationToken);
         var current = runs.GetCurrentRunIdAsync(cancellationToken);
         var purchases = baskets.ReadCustomerAsync(customerId, cancellationToken);
         var contacts = interactionReader.ReadCustomerAsync(customerId, cancellationToken);
@@ -33,15 +33,15 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
         var runId = await current;
         var bought = await purchases;
         var (summary, interactions) = await contacts;
-        if (!row.HasValue && summary is null)
+        if (row is null && summary is null)
         {
             return null;
         }
 
         var recommended = runId is null ? null : Recommendations.RecommendationReader.ReadAsync(tables, runId, customerId, cancellationToken);
-        var scores = runId is null ? null : await tables.RunScores(runId).GetEntityIfExistsAsync<ScoreEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        var scores = runId is null ? null : await KeyedRows.FindAsync<ScoreEntity>(tables.Scanner, tables.RunScores(runId), partition, rowKey, null, cancellationToken);
         var recommendations = recommended is null ? null : await recommended;
-        var view = EntityMapper.ToView(row.HasValue ? row.Value! : EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores is { HasValue: true } ? scores.Value!.ToScore() : null)
+        var view = EntityMapper.ToView(row ?? EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores?.ToScore())
             with
             {
                 Discounts = bought.Count == 0 ? null : Ml.Discounts.DiscountProfile.Of(bought),
@@ -91,8 +91,8 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
             async (i, ct) =>
             {
                 var id = customerIds[i];
-                var row = await tables.Customers.GetEntityIfExistsAsync<TableEntity>(CrmKeys.PartitionOf(id), CrmKeys.CustomerRow(id), ConsentColumns, ct);
-                found[i] = row.HasValue ? (true, row.Value!.GetBoolean(nameof(CustomerEntity.MarketingConsent))) : (false, null);
+                var row = await KeyedRows.FindAsync(tables.Scanner, tables.Customers, CrmKeys.PartitionOf(id), CrmKeys.CustomerRow(id), ConsentColumns, ct);
+                found[i] = row is not null ? (true, row.GetBoolean(nameof(CustomerEntity.MarketingConsent))) : (false, null);
             });
         var consent = new Dictionary<string, bool?>(StringComparer.Ordinal);
         for (var i = 0; i < customerIds.Count; i++)
@@ -122,9 +122,9 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
             async (i, ct) =>
             {
                 var id = customerIds[i];
-                var row = await tables.Customers.GetEntityIfExistsAsync<TableEntity>(CrmKeys.PartitionOf(id), CrmKeys.CustomerRow(id), MailingColumns, ct);
-                found[i] = row.HasValue
-                    ? (true, row.Value!.GetBoolean(nameof(CustomerEntity.MarketingConsent)), row.Value!.GetString(nameof(CustomerEntity.Email)))
+                var row = await KeyedRows.FindAsync(tables.Scanner, tables.Customers, CrmKeys.PartitionOf(id), CrmKeys.CustomerRow(id), MailingColumns, ct);
+                found[i] = row is not null
+                    ? (true, row.GetBoolean(nameof(CustomerEntity.MarketingConsent)), row.GetString(nameof(CustomerEntity.Email)))
                     : (false, null, null);
             });
         var mailing = new Dictionary<string, (bool? Consent, string? Email)>(StringComparer.Ordinal);

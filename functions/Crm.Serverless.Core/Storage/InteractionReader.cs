@@ -120,8 +120,8 @@ public sealed class InteractionReader(CrmTables tables)
             async (i, ct) =>
             {
                 var id = customerIds[i];
-                var row = await tables.Interactions.GetEntityIfExistsAsync<TableEntity>(CrmKeys.PartitionOf(id), CrmKeys.CustomerRow(id), InteractionSummaryEntity.Columns, ct);
-                found[i] = row.HasValue ? ToSummary(row.Value!) : null;
+                var row = await KeyedRows.FindAsync(tables.Scanner, tables.Interactions, CrmKeys.PartitionOf(id), CrmKeys.CustomerRow(id), InteractionSummaryEntity.Columns, ct);
+                found[i] = row is null ? null : ToSummary(row);
             });
         var summaries = new Dictionary<string, InteractionSummaryEntity>(StringComparer.Ordinal);
         for (var i = 0; i < customerIds.Count; i++)

@@ -11,12 +11,17 @@ namespace Crm.Serverless.Core.Storage;
 public static class KeyedRows
 {
     /// <returns>The row, or null when it or its table is not there.</returns>
-    public static async Task<TableEntity?> FindAsync(PartitionScanner scanner, TableClient table, string partition, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+    public static Task<TableEntity?> FindAsync(PartitionScanner scanner, TableClient table, string partition, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+        => FindAsync<TableEntity>(scanner, table, partition, rowKey, select, cancellationToken);
+
+    /// <inheritdoc cref="FindAsync(PartitionScanner, TableClient, string, string, IEnumerable{string}?, CancellationToken)"/>
+    public static async Task<T?> FindAsync<T>(PartitionScanner scanner, TableClient table, string partition, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+        where T : class, ITableEntity
     {
         ArgumentNullException.ThrowIfNull(scanner);
         try
         {
-            await foreach (var row in scanner.QueryAsync<TableEntity>(table, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey eq {rowKey}"), select, cancellationToken))
+            await foreach (var row in scanner.QueryAsync<T>(table, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey eq {rowKey}"), select, cancellationToken))
             {
                 return row;
             }
