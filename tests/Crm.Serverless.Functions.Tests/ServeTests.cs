@@ -284,7 +284,7 @@ public class ServeTests(AzuriteFixture azurite)
             storageSpans = [.. activities.Where(a => a.Source.Name.StartsWith("Azure.", StringComparison.Ordinal)).Select(Describe)];
         }
 
-        Assert.Contains(storageSpans, span => span.Contains("Tables", StringComparison.OrdinalIgnoreCase) || span.Contains("Table", StringComparison.Ordinal));
+        Assert.Contains(storageSpans, span => span.StartsWith("Azure.Data.Tables", StringComparison.Ordinal));
         Assert.DoesNotContain(storageSpans, span => span.Contains(subject, StringComparison.Ordinal));
 
         // The request lines and spans are there (so the check looks where URLs are recorded) and name the route...

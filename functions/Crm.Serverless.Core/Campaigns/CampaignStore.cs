@@ -93,8 +93,8 @@ public sealed class CampaignStore(CrmTables tables)
         ArgumentNullException.ThrowIfNull(customerIds);
         foreach (var customerId in customerIds)
         {
-            await DeleteIfExistsAsync(tables.CampaignIndex, campaignKey, customerId, cancellationToken);
-            await DeleteIfExistsAsync(tables.CampaignMembers, CrmKeys.PartitionOf(customerId), MemberRowKey(customerId, campaignKey), cancellationToken);
+            await KeyedRows.DeleteIfExistsAsync(tables.CampaignIndex, campaignKey, customerId, cancellationToken);
+            await KeyedRows.DeleteIfExistsAsync(tables.CampaignMembers, CrmKeys.PartitionOf(customerId), MemberRowKey(customerId, campaignKey), cancellationToken);
         }
     }
 
@@ -138,14 +138,11 @@ public sealed class CampaignStore(CrmTables tables)
         var deleted = 0;
         await foreach (var row in tables.Scanner.QueryAsync<TableEntity>(tables.CampaignMembers, CrmKeys.CustomerRangeFilter(customerId), ["RowKey", "Campaign"], cancellationToken))
         {
-            deleted += await DeleteIfExistsAsync(tables.CampaignIndex, row.GetString("Campaign")!, customerId, cancellationToken) ? 1 : 0;
+            deleted += await KeyedRows.DeleteIfExistsAsync(tables.CampaignIndex, row.GetString("Campaign")!, customerId, cancellationToken) ? 1 : 0;
         }
 
         return deleted;
     }
-
-    private static Task<bool> DeleteIfExistsAsync(TableClient table, string partition, string rowKey, CancellationToken cancellationToken)
-        => KeyedRows.DeleteIfExistsAsync(table, partition, rowKey, cancellationToken);
 
     private static string MemberRowKey(string customerId, string campaignKey) => customerId + CrmKeys.Separator + campaignKey;
 

@@ -43,8 +43,8 @@ public sealed class CompleteRun(RunStore runs, RunPublisher publisher, IRunRepor
         // The current-run pointer moves only now, after the report: readers switch to a run that is whole.
         await publisher.PublishAsync(completed, cancellationToken);
 
-        // The histories and samples hold customer ids and purchases that an erasure would not reach; the report's
-        // inputs are stored by then (NightlyArtefacts.ReportInputs), so the report can be rebuilt without them.
+        // The shards' hand-offs (some hold customer ids and purchases that an erasure would not reach) are needed no more:
+        // the report's inputs are stored by then (NightlyArtefacts.ReportInputs), so the report can be rebuilt without them.
         await artefacts.DeleteScratchAsync(plan.RunId, cancellationToken);
 
         return completed;

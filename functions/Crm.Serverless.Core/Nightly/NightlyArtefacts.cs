@@ -16,8 +16,8 @@ namespace Crm.Serverless.Core.Nightly;
 /// ids an erasure would not reach): named <c>{runId}/scratch/...</c>, they go to the run's own scratch container
 /// (<see cref="CrmTables.RunScratch"/>), which <see cref="DeleteScratchAsync"/> removes whole, so a completed run keeps
 /// a handful of blobs and its clean-up is one request. The rest (plan, fit, report inputs) stay under
-/// <c>{runId}/nightly/</c> in the run results container. Each blob is written whole by one stage invocation, so a retried invocation overwrites it with the
-/// same content.
+/// <c>{runId}/nightly/</c> in the run results container. Each blob is written whole by one stage invocation, so a
+/// retried invocation overwrites it with the same content.
 /// </summary>
 public sealed class NightlyArtefacts(CrmTables tables)
 {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Crm.Serverless.Core.Scoring;
 using Crm.Serverless.Core.Ingestion;
@@ -90,9 +91,9 @@ public sealed class CrmTables(
     public BlobContainerClient RunResults { get; } = blobs.GetBlobContainerClient(storage.Value.RunsContainer);
 
     /// <summary>
-    /// A run's scratch container: the stage hand-offs that hold customer ids (histories, discount profiles, interaction
-    /// events, basket items), created by the first write and deleted whole when the run completes, one request instead
-    /// of one per blob (<see cref="Nightly.NightlyArtefacts"/>).
+    /// A run's scratch container: every per-shard hand-off between the night's stages (some hold customer ids), created
+    /// by the first write and deleted whole when the run completes, one request instead of one per blob
+    /// (<see cref="Nightly.NightlyArtefacts"/>).
     /// </summary>
     public BlobContainerClient RunScratch(string runId) => blobs.GetBlobContainerClient((storage.Value.RunScratchPrefix + runId).ToLowerInvariant());
 
@@ -146,7 +147,7 @@ public sealed class CrmTables(
         }
 
         // Runs that never completed leave their scratch containers.
-        await foreach (var scratch in blobs.GetBlobContainersAsync(Azure.Storage.Blobs.Models.BlobContainerTraits.None, Azure.Storage.Blobs.Models.BlobContainerStates.None, storage.Value.RunScratchPrefix, cancellationToken))
+        await foreach (var scratch in blobs.GetBlobContainersAsync(BlobContainerTraits.None, BlobContainerStates.None, storage.Value.RunScratchPrefix, cancellationToken))
         {
             await blobs.GetBlobContainerClient(scratch.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
         }
