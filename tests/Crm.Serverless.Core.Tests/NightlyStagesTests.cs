@@ -18,7 +18,7 @@ public class NightlyStagesTests(AzuriteFixture azurite)
         var rows = new List<ScoreEntity>();
         await foreach (var row in host.Get<CrmTables>().RunScores(runId).QueryAsync<ScoreEntity>())
         {
-            if (!row.PartitionKey.Contains('|', StringComparison.Ordinal) && row.RunId == runId)
+            if (!RunScoreKeys.IsRecommendationPartition(row.PartitionKey) && row.RunId == runId)
             {
                 rows.Add(row);
             }

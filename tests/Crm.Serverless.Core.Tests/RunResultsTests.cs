@@ -169,17 +169,23 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         Assert.True(handOff.Length >= 2, $"shard {shard} holds {handOff.Length} customers");
         var subject = handOff[0].CustomerId;
 
+        // A run table of a build before the one-row layout also kept a customer-keyed copy and a recommendations row: the erase must find them too.
+        var legacy = ScoreEntity.From(handOff[0] with { RunId = previous.RunId });
+        legacy.PartitionKey = CrmKeys.PartitionOf(subject);
+        await tables.RunScores(previous.RunId).UpsertEntityAsync(legacy);
+        await tables.RunScores(previous.RunId).UpsertEntityAsync(Recommendations.RecommendationEntity.From(new(subject, previous.RunId, "2024-01-01", [new(1, "sku-1", 1)])));
+
         // The next run writes this shard once before the erase and once after (a redelivery).
         await writer.WriteAsync(next, shard, handOff, CancellationToken.None);
         var export = (await privacy.ExportAsync(subject, CancellationToken.None))!;
         var erased = await privacy.EraseAsync(subject, CancellationToken.None);
         var rewritten = await writer.WriteAsync(next, shard, handOff, CancellationToken.None);
 
-        // Both runs' tables held the customer row and its segment row, and the access export listed them.
-        Assert.Equal(2, export.OtherRecords[tables.RunScores(previous.RunId).Name].Count);
-        Assert.Equal(2, export.OtherRecords[tables.RunScores(next.RunId).Name].Count);
-        Assert.Equal(2, erased.DeletedRows[tables.RunScores(previous.RunId).Name]);
-        Assert.Equal(2, erased.DeletedRows[tables.RunScores(next.RunId).Name]);
+        // Each run's table held the customer's score row (the previous one its two legacy rows too), and the access export listed them.
+        Assert.Equal(3, export.OtherRecords[tables.RunScores(previous.RunId).Name].Count);
+        Assert.Single(export.OtherRecords[tables.RunScores(next.RunId).Name]);
+        Assert.Equal(3, erased.DeletedRows[tables.RunScores(previous.RunId).Name]);
+        Assert.Equal(1, erased.DeletedRows[tables.RunScores(next.RunId).Name]);
         Assert.Equal(handOff.Length - 1, rewritten.Written);
         Assert.Empty(await StorageRecount.RowsHoldingAsync(await tables.ListAllTablesAsync(CancellationToken.None), subject));
         Assert.DoesNotContain(subject, (await StorageRecount.RunScoresAsync(tables, previous.RunId)).Select(s => s.CustomerId));

@@ -34,7 +34,7 @@ public class InteractionRunTests(AzuriteFixture azurite)
         var run = await host.Get<NightlyJob>().RunAsync(SeededShop.EndOfData, train: true, parallelism: 4, CancellationToken.None);
         var activity = await host.Get<InteractionActivityStore>().GetAsync(run.RunId, CancellationToken.None);
         var html = await host.Get<RunReportStore>().GetAsync(run.RunId, CancellationToken.None);
-        var segment = (await host.Get<CustomerReader>().ReadScoresAsync(run.RunId, CrmKeys.PartitionOf(customers[0]), CancellationToken.None))[customers[0]].Segment;
+        var segment = (await host.Get<CustomerReader>().ReadScoresAsync(run.RunId, CrmKeys.ShardOf(customers[0]), CancellationToken.None))[customers[0]].Segment;
         var csv = new StringWriter();
         await host.Get<CustomerCsvExporter>().WriteSegmentAsync(csv, segment, CancellationToken.None);
 

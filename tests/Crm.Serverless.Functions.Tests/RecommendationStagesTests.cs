@@ -61,7 +61,7 @@ public class RecommendationStagesTests(AzuriteFixture azurite)
         var model = CoPurchaseModel.Build(counts, options);
         Assert.True(counts.Pairs.Count > 100, $"only {counts.Pairs.Count} pairs");
 
-        var served = (await RecommendationsHttpTests.RunRowsAsync(host, run.RunId)).ToDictionary(r => r.CustomerId, r => r.ToRecommendations(), StringComparer.Ordinal);
+        var served = (await RecommendationsHttpTests.RunRowsAsync(host, run.RunId)).ToDictionary(r => r.CustomerId, StringComparer.Ordinal);
         Assert.Equal(customers.Select(c => c.CustomerId).Order(StringComparer.Ordinal), served.Keys.Order(StringComparer.Ordinal));
         foreach (var customer in customers)
         {
@@ -149,7 +149,7 @@ public class RecommendationStagesTests(AzuriteFixture azurite)
             await job.RunStageAsync(plan, stage, 4, CancellationToken.None);
         }
 
-        Assert.NotNull(await RecommendationReader.ReadRowAsync(tables, plan.RunId, id, CancellationToken.None));
+        Assert.NotNull(await RecommendationReader.ReadOwnAsync(tables, plan.RunId, id, CancellationToken.None));
         var during = await reader.GetAsync(id, CancellationToken.None);
         Assert.Equal(first.RunId, during!.RunId);
         Assert.Equal(example.Items, during.Items);
@@ -188,7 +188,7 @@ public class RecommendationStagesTests(AzuriteFixture azurite)
         await host.Get<CustomerPrivacyService>().EraseAsync(id, CancellationToken.None);
         foreach (var runId in runTables)
         {
-            Assert.Null(await RecommendationReader.ReadRowAsync(tables, runId, id, CancellationToken.None));
+            Assert.Null(await RecommendationReader.ReadOwnAsync(tables, runId, id, CancellationToken.None));
         }
 
         Assert.Null(await reader.GetAsync(id, CancellationToken.None));

@@ -39,21 +39,9 @@ public class RecommendationsHttpTests(AzuriteFixture azurite)
         return await HttpCall.ExecuteAsync(view ? await http.Get(request, customerId, CancellationToken.None) : await http.GetRecommendations(request, customerId, CancellationToken.None), request);
     }
 
-    /// <summary>Every recommendations row of one run, read partition by partition as the export reads them.</summary>
-    internal static async Task<List<RecommendationEntity>> RunRowsAsync(TestHost host, string runId)
-    {
-        var rows = new List<RecommendationEntity>();
-        for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
-        {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunScoreKeys.RecommendationPartition(shard)}");
-            await foreach (var row in host.Get<CrmTables>().RunScores(runId).QueryAsync<RecommendationEntity>(filter))
-            {
-                rows.Add(row);
-            }
-        }
-
-        return rows;
-    }
+    /// <summary>Every customer's own recommendations of one run: the score rows that hold some (the layout checked by <see cref="StorageRecount.RunScoresAsync"/>).</summary>
+    internal static async Task<List<CustomerRecommendations>> RunRowsAsync(TestHost host, string runId)
+        => [.. (await StorageRecount.RunScoresAsync(host.Get<CrmTables>(), runId)).Select(r => r.ToRecommendations()).OfType<CustomerRecommendations>()];
 
     private static List<string> Skus(HttpCall.Response response, string property = "items")
         => [.. response.Json.GetProperty(property).EnumerateArray().Select(i => i.GetProperty("sku").GetString()!)];
@@ -82,7 +70,7 @@ public class RecommendationsHttpTests(AzuriteFixture azurite)
 
         var run = await host.Get<NightlyJob>().RunAsync(new DateOnly(2024, 4, 1), train: false, parallelism: 4, CancellationToken.None);
 
-        // One row per stored customer with purchases, in this run's own table, and none for a customer not stored.
+        // Recommendations in the score row of each stored customer with purchases, in this run's own table, and none for a customer not stored.
         var rows = await RunRowsAsync(host, run.RunId);
         Assert.Equal(["me", .. Enumerable.Range(0, 20).Select(i => $"o{i:D2}")], rows.Select(r => r.CustomerId).Order(StringComparer.Ordinal));
         Assert.All(rows, r => Assert.Equal(run.RunId, r.RunId));
@@ -120,10 +108,20 @@ public class RecommendationsHttpTests(AzuriteFixture azurite)
             Assert.Contains(lines, l => l.StartsWith("me,1,w,", StringComparison.Ordinal));
         }
 
+        // A run of an older build kept a customer's recommendations in a row of their own: served while that run is current.
+        var tables = host.Get<CrmTables>();
+        var o01 = (await RecommendationReader.ScoreRowAsync(tables, run.RunId, "o01", CancellationToken.None))!;
+        var legacy = RecommendationEntity.From(o01.ToRecommendations()! with { Items = [new RecommendedSku(1, "legacy-sku", 1)] });
+        o01.RecommendationsJson = null;
+        await tables.RunScores(run.RunId).UpdateEntityAsync(o01, Azure.ETag.All, TableUpdateMode.Replace);
+        await tables.RunScores(run.RunId).UpsertEntityAsync(legacy);
+        Assert.Equal(["legacy-sku"], Skus(await GetAsync(host, "o01")));
+        Assert.Equal(2, (await host.Get<CustomerPrivacyService>().ExportAsync("o01", CancellationToken.None))!.OtherRecords[tables.RunScores(run.RunId).Name].Count);
+
         var erased = await host.Get<CustomerPrivacyService>().EraseAsync("me", CancellationToken.None);
-        Assert.True(erased.DeletedRows[host.Get<CrmTables>().RunScores(run.RunId).Name] >= 2);
+        Assert.Equal(1, erased.DeletedRows[host.Get<CrmTables>().RunScores(run.RunId).Name]);
         Assert.Equal(404, (await GetAsync(host, "me")).Status);
-        Assert.Null(await RecommendationReader.ReadRowAsync(host.Get<CrmTables>(), run.RunId, "me", CancellationToken.None));
+        Assert.Null(await RecommendationReader.ReadOwnAsync(host.Get<CrmTables>(), run.RunId, "me", CancellationToken.None));
         Assert.DoesNotContain("me", (await RunRowsAsync(host, run.RunId)).Select(r => r.CustomerId));
     }
 }

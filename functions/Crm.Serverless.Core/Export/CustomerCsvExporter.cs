@@ -53,9 +53,10 @@ public sealed class CustomerCsvExporter(CustomerReader reader, SegmentReader seg
         var runId = await runs.GetCurrentRunIdAsync(cancellationToken);
         var hasInteractions = await interactions.AnyAsync(cancellationToken);
         var asOf = clock.GetUtcNow();
-        foreach (var partition in CrmKeys.AllPartitions())
+        for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
         {
-            var scores = runId is null ? [] : await reader.ReadScoresAsync(runId, partition, cancellationToken);
+            var partition = CrmKeys.Partition(shard);
+            var scores = runId is null ? [] : await reader.ReadScoresAsync(runId, shard, cancellationToken);
             var summaries = hasInteractions ? await interactions.ReadSummariesAsync(partition, cancellationToken) : [];
             await foreach (var customer in reader.ScanPartitionAsync(partition, cancellationToken))
             {

@@ -84,7 +84,7 @@ public sealed class ProductCsvExporter(SegmentReader segments, ProductFactsServi
             await dealSeekerWriter.WriteLineAsync(string.Join(',', DealSeekerColumns));
             for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
             {
-                var scores = await customers.ReadScoresAsync(run.RunId, CrmKeys.Partition(shard), cancellationToken);
+                var scores = await customers.ReadScoresAsync(run.RunId, shard, cancellationToken);
                 foreach (var customer in await baskets.ReadShardAsync(shard, cancellationToken))
                 {
                     var id = customer[0].CustomerId;

@@ -19,7 +19,7 @@ public sealed record ScoredShard(int Shard, int Customers, int Written, IReadOnl
     /// <summary>Table rows the invocation read (the erase log's, <see cref="ShardWrite.EntitiesRead"/>), for the stage's figures.</summary>
     public long EntitiesRead { get; init; }
 
-    /// <summary>Table rows the invocation upserted (two per customer written: its row and its segment row).</summary>
+    /// <summary>Table rows the invocation upserted: one per customer written (scores and next best products in one row).</summary>
     public long EntitiesWritten { get; init; }
 }
 
@@ -54,7 +54,7 @@ public sealed class ScoreShard(
         var run = await runs.GetAsync(plan.RunId, cancellationToken)
             ?? throw new InvalidOperationException($"Run {plan.RunId} has no run record.");
         var recommended = await recommendations.ForShardAsync(plan, shard, cancellationToken);
-        var written = await writer.WriteAsync(run, shard, scores, recommended.Rows(), cancellationToken);
+        var written = await writer.WriteAsync(run, shard, scores, recommended.Ranked(), cancellationToken);
         await partials.WriteDiscountsAsync(plan, shard, scores, cancellationToken);
         var tracking = fit.TrackingCalibrationEnd is { } calibrationEnd
             ? TrackingPartial.Of(histories, calibrationEnd, plan.AsOf, clv)

@@ -13,7 +13,8 @@ namespace Crm.Serverless.Core.Privacy;
 /// <summary>
 /// The data subject's rights over what the app holds: erasure (GDPR Art. 17) and access (Art. 15). Both walk
 /// <see cref="CrmTables.CustomerKeyedTables"/> with the customer's one row range, then every run's scores table that
-/// exists (retained runs and a run in progress: the customer's row, found by the same range, and its segment row),
+/// exists (retained runs and a run in progress: the customer's score row, which holds their recommendations, found by
+/// key in the shard's segment partitions, <see cref="CustomerScoreRows"/>),
 /// plus the unattributed rejected records that mention the customer, so the HTTP function and the CLI erase and
 /// export the same rows. An erase is first logged, hashed, per shard (<see cref="EraseLog"/>), so a run writing
 /// that shard's scores at the same time drops the customer too.
@@ -52,7 +53,7 @@ public sealed class CustomerPrivacyService(
 
         await foreach (var runScores in tables.ListRunScoresAsync(cancellationToken))
         {
-            if (await DeleteRunScoresAsync(runScores, customerId, cancellationToken) + await DeleteRecommendationsAsync(runScores, customerId, cancellationToken) is > 0 and var rows)
+            if (await DeleteRunScoresAsync(runScores, customerId, cancellationToken) is > 0 and var rows)
             {
                 deleted[runScores.Name] = rows;
             }
@@ -120,21 +121,7 @@ public sealed class CustomerPrivacyService(
 
         await foreach (var runScores in tables.ListRunScoresAsync(cancellationToken))
         {
-            var rows = new List<TableEntity>();
-            foreach (var row in await RunScoreRowsAsync(runScores, customerId, cancellationToken))
-            {
-                rows.Add(row);
-                if (await FindAsync(runScores, SegmentPartitionOf(row), row.RowKey, select: null, cancellationToken) is { } segmentRow)
-                {
-                    rows.Add(segmentRow);
-                }
-            }
-
-            if (await FindAsync(runScores, RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), select: null, cancellationToken) is { } recommendations)
-            {
-                rows.Add(recommendations);
-            }
-
+            var rows = await RunScoreRowsAsync(runScores, customerId, cancellationToken);
             if (rows.Count > 0)
             {
                 other[runScores.Name] = [.. rows.Select(AsProperties)];
@@ -182,33 +169,18 @@ public sealed class CustomerPrivacyService(
         }
     }
 
-    private static async Task<List<TableEntity>> RunScoreRowsAsync(TableClient table, string customerId, CancellationToken cancellationToken)
-    {
-        var rows = new List<TableEntity>();
-        try
-        {
-            await foreach (var row in table.QueryAsync<TableEntity>(CrmKeys.CustomerRangeFilter(customerId), cancellationToken: cancellationToken))
-            {
-                rows.Add(row);
-            }
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            // Pruned between the listing and this read: nothing of the customer is left in it.
-        }
-
-        return rows;
-    }
-
-    private static string SegmentPartitionOf(TableEntity customerRow)
-        => RunScoreKeys.SegmentPartition(customerRow.GetString(nameof(ScoreEntity.Segment)) ?? "", CrmKeys.ShardOf(CrmKeys.CustomerIdOf(customerRow.RowKey)));
+    /// <summary>
+    /// The customer's rows in one run's table (none when it was pruned meanwhile): the score row, which holds their
+    /// recommendations, and the rows runs of older builds kept beside it (<see cref="RunScoreKeys.CustomerPartitions"/>).
+    /// </summary>
+    private Task<IReadOnlyList<TableEntity>> RunScoreRowsAsync(TableClient table, string customerId, CancellationToken cancellationToken)
+        => CustomerScoreRows.FindAsync<TableEntity>(tables.Scanner, table, customerId, withLegacy: true, cancellationToken);
 
     /// <summary>
-    /// The customer's rows in one run's scores table: the segment row first (found from the customer row's segment),
-    /// then the customer row, so an erase cut short still finds the segment row next time; read again until none is
-    /// left, since the run's writer may add them meanwhile (it deletes them too once it sees the customer gone).
+    /// The customer's rows in one run's table, read again until none is left, since the run's writer may add
+    /// them meanwhile (it deletes them too once it sees the customer gone).
     /// </summary>
-    private static async Task<int> DeleteRunScoresAsync(TableClient table, string customerId, CancellationToken cancellationToken)
+    private async Task<int> DeleteRunScoresAsync(TableClient table, string customerId, CancellationToken cancellationToken)
     {
         var deleted = 0;
         for (var pass = 1; ; pass++)
@@ -226,18 +198,10 @@ public sealed class CustomerPrivacyService(
 
             foreach (var row in rows)
             {
-                deleted += await DeleteIfExistsAsync(table, SegmentPartitionOf(row), row.RowKey, cancellationToken);
                 deleted += await DeleteIfExistsAsync(table, row.PartitionKey, row.RowKey, cancellationToken);
             }
         }
     }
-
-    /// <summary>
-    /// The customer's recommendations row of one run: its keys follow from the id alone. The run's writer writes it before
-    /// its second read of the customer rows, so if it missed this erase's delete of the customer row, this comes after it.
-    /// </summary>
-    private static Task<int> DeleteRecommendationsAsync(TableClient table, string customerId, CancellationToken cancellationToken)
-        => DeleteIfExistsAsync(table, RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), cancellationToken);
 
     private Task<TableEntity?> FindAsync(TableClient table, string partition, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
         => KeyedRows.FindAsync(tables.Scanner, table, partition, rowKey, select, cancellationToken);

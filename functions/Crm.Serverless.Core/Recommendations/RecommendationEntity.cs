@@ -11,10 +11,11 @@ public sealed record RecommendedSku(int Rank, string Sku, double Score);
 public sealed record CustomerRecommendations(string CustomerId, string? RunId, string? AsOf, IReadOnlyList<RecommendedSku> Items);
 
 /// <summary>
-/// A customer's next best products in one run, a row of that run's scores table (<see cref="Storage.RunScoreKeys"/>):
-/// partition <c>recommendations|{shard}</c>, RowKey <c>{customerId}|</c>. Readers take the current complete run's, so a
-/// run being written or a backfill that is not published changes nothing they see; pruned with the run's table,
-/// erased with the customer's rows of every run (<see cref="Privacy.CustomerPrivacyService"/>).
+/// A run's popular skus (<see cref="Storage.RunScoreKeys.PopularRecommendations"/>, what a customer without purchases is
+/// served), a row of that run's scores table. Runs of builds before the one-row layout also kept each customer's next
+/// best products in such a row (partition <c>recommendations|{shard}</c>, RowKey <c>{customerId}|</c>), which
+/// <see cref="RecommendationReader"/> still reads and the erase still deletes; a run now keeps them in the customer's
+/// score row (<see cref="Storage.ScoreEntity.RecommendationsJson"/>).
 /// </summary>
 public sealed class RecommendationEntity : ITableEntity
 {

@@ -6,18 +6,22 @@ using Crm.Serverless.Core.Storage;
 namespace Crm.Serverless.Core.Recommendations;
 
 /// <summary>
-/// Reads the current complete run's recommendations (<see cref="RecommendationEntity"/>, in the run's scores table): one
-/// customer by a point read, or every customer shard by shard for the export. A run still writing, or a backfill that
-/// was not published, is never read.
+/// Reads the current complete run's recommendations, which sit in each customer's score row of the run's table
+/// (<see cref="ScoreEntity.RecommendationsJson"/>): one customer by key (<see cref="CustomerScoreRows"/>), or every
+/// customer shard by shard for the export. A run still writing, or a backfill that was not published, is never read.
+/// Runs of builds before the one-row layout kept them in rows of their own (<see cref="RecommendationEntity"/>,
+/// partition <c>recommendations|{shard}</c>); those are still read while such a run is current.
 /// </summary>
 public sealed class RecommendationReader(CrmTables tables, RunStore runs)
 {
+    private static readonly string[] RecommendationColumns = [nameof(ScoreEntity.CustomerId), nameof(ScoreEntity.RunId), nameof(ScoreEntity.AsOf), nameof(ScoreEntity.RecommendationsJson)];
+
     /// <summary>The customer's recommendations, an empty list when the current run made none (or there is none yet), or null when no such customer is stored.</summary>
     public async Task<CustomerRecommendations?> GetAsync(string customerId, CancellationToken cancellationToken)
     {
         var customer = KeyedRows.FindAsync(tables.Scanner, tables.Customers, CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), ["RowKey"], cancellationToken);
         var runId = await runs.GetCurrentRunIdAsync(cancellationToken);
-        var recommendations = runId is null ? null : await ReadAsync(tables, runId, customerId, cancellationToken);
+        var recommendations = runId is null ? null : await ReadAsync(tables, runId, customerId, await ScoreRowAsync(tables, runId, customerId, cancellationToken), cancellationToken);
         if (await customer is null)
         {
             return null;
@@ -26,38 +30,50 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         return recommendations ?? new CustomerRecommendations(customerId, null, null, []);
     }
 
-    /// <summary>
-    /// A stored customer's recommendations in one run: their own row (one point read), or for a customer without one (no
-    /// purchase when the run was made) the run's popular skus (a second); null when the run made none.
-    /// </summary>
-    public static async Task<CustomerRecommendations?> ReadAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
+    /// <summary>The customer's score row of one run (which holds their recommendations), or null.</summary>
+    public static async Task<ScoreEntity?> ScoreRowAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        if (await ReadRowAsync(tables, runId, customerId, cancellationToken) is { } own)
+        return await CustomerScoreRows.FindAsync<ScoreEntity>(tables.Scanner, tables.RunScores(runId), customerId, withLegacy: false, cancellationToken) is [var row, ..] ? row : null;
+    }
+
+    /// <summary>
+    /// A stored customer's recommendations in one run, given their score row of it (<see cref="ScoreRowAsync"/>): the
+    /// row's own, or for a customer without (no purchase with lines when the run was made) the run's popular skus (one
+    /// more read, and one for an older run's own recommendations row when the run has popular skus); null when the run
+    /// made none.
+    /// </summary>
+    public static async Task<CustomerRecommendations?> ReadAsync(CrmTables tables, string runId, string customerId, ScoreEntity? scoreRow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        if (scoreRow?.ToRecommendations() is { } own)
         {
             return own;
         }
 
+        var table = tables.RunScores(runId);
         var (partition, rowKey) = RunScoreKeys.PopularRecommendations;
-        var popular = await tables.RunScores(runId).GetEntityIfExistsAsync<RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
-        return popular.HasValue ? popular.Value!.ToRecommendations() with { CustomerId = customerId } : null;
+        var popular = await table.GetEntityIfExistsAsync<RecommendationEntity>(partition, rowKey, cancellationToken: cancellationToken);
+        if (!popular.HasValue)
+        {
+            return null;
+        }
+
+        var legacy = await KeyedRows.FindAsync<RecommendationEntity>(
+            tables.Scanner, table, RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), null, cancellationToken);
+        return legacy?.ToRecommendations() ?? popular.Value!.ToRecommendations() with { CustomerId = customerId };
     }
 
-    /// <summary>The customer's own row of one run, or null: one read by key (<see cref="KeyedRows"/>).</summary>
-    public static async Task<CustomerRecommendations?> ReadRowAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(tables);
-        var row = await KeyedRows.FindAsync<RecommendationEntity>(
-            tables.Scanner, tables.RunScores(runId), RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), null, cancellationToken);
-        return row?.ToRecommendations();
-    }
+    /// <summary>The customer's own recommendations of one run, or null: their score row's, read by key.</summary>
+    public static async Task<CustomerRecommendations?> ReadOwnAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
+        => (await ScoreRowAsync(tables, runId, customerId, cancellationToken))?.ToRecommendations();
 
     /// <summary>One stored customer's recommendations with at least one sku (the demo's example), or null when none are stored.</summary>
     public async Task<CustomerRecommendations?> ExampleAsync(CancellationToken cancellationToken)
     {
         await foreach (var row in CurrentRowsAsync(cancellationToken))
         {
-            if (row.ToRecommendations() is { Items.Count: > 0 } found)
+            if (row is { Items.Count: > 0 } found)
             {
                 return found;
             }
@@ -78,7 +94,7 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         await foreach (var row in CurrentRowsAsync(cancellationToken))
         {
             customers++;
-            foreach (var item in row.ToRecommendations().Items)
+            foreach (var item in row.Items)
             {
                 await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{Export.CustomerCsvExporter.Escape(row.CustomerId)},{item.Rank},{Export.CustomerCsvExporter.Escape(item.Sku)},{item.Score:0.######}"));
             }
@@ -87,8 +103,11 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         return customers;
     }
 
-    /// <summary>The current run's rows, one recommendations partition per shard, read by key (1,000 a request).</summary>
-    private async IAsyncEnumerable<RecommendationEntity> CurrentRowsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The current run's customers with recommendations of their own: shard by shard, the score rows of its segment
+    /// partitions (four columns, 1,000 a request), then an older run's own recommendations partition of the shard.
+    /// </summary>
+    private async IAsyncEnumerable<CustomerRecommendations> CurrentRowsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (await runs.GetCurrentRunIdAsync(cancellationToken) is not { } runId)
         {
@@ -98,10 +117,21 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         var table = tables.RunScores(runId);
         for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunScoreKeys.RecommendationPartition(shard)}");
-            await foreach (var row in tables.Scanner.QueryAsync<RecommendationEntity>(table, filter, null, cancellationToken))
+            foreach (var partition in RunScoreKeys.CustomerPartitions(shard))
             {
-                yield return row;
+                await foreach (var row in tables.Scanner.QueryAsync<ScoreEntity>(table, TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), RecommendationColumns, cancellationToken))
+                {
+                    if (row.ToRecommendations() is { } own)
+                    {
+                        yield return own;
+                    }
+                }
+            }
+
+            var legacy = TableClient.CreateQueryFilter($"PartitionKey eq {RunScoreKeys.RecommendationPartition(shard)}");
+            await foreach (var row in tables.Scanner.QueryAsync<RecommendationEntity>(table, legacy, null, cancellationToken))
+            {
+                yield return row.ToRecommendations();
             }
         }
     }

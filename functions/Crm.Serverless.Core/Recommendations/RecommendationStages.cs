@@ -209,11 +209,13 @@ public sealed class RecommendationStages(
 public sealed class ShardRecommender(CoPurchaseModel? model, Dictionary<string, CustomerItems> items, string runId, DateOnly asOf, int topN)
 {
     /// <summary>
-    /// One row per customer of the shard with purchases (a customer whose purchases have no lines gets the popular skus),
-    /// for <see cref="ShardScoreWriter"/> to keep, write and erase with the scores; none when the run has no model.
+    /// The ranked skus of each customer of the shard with purchases (a customer whose purchases have no lines gets the
+    /// popular skus), for <see cref="ShardScoreWriter"/> to store in the customer's score row; none when the run has no model.
     /// </summary>
-    public IReadOnlyList<ITableEntity> Rows()
-        => model is null ? [] : [.. items.Keys.Order(StringComparer.Ordinal).Select(customerId => RecommendationEntity.From(Recommend(customerId)))];
+    public IReadOnlyDictionary<string, IReadOnlyList<RecommendedSku>> Ranked()
+        => model is null
+            ? new Dictionary<string, IReadOnlyList<RecommendedSku>>(StringComparer.Ordinal)
+            : items.Keys.ToDictionary(customerId => customerId, customerId => Recommend(customerId).Items, StringComparer.Ordinal);
 
     public CustomerRecommendations Recommend(string customerId)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Storage;
+using Crm.Serverless.Ml.Segmentation;
 
 namespace Crm.Serverless.Core.Scoring;
 
@@ -112,15 +113,13 @@ public sealed class SegmentReader(CrmTables tables, RunStore runs, CustomerReade
             .Select(score => score with { MarketingConsent = consent[score.CustomerId] })
             .Where(score => !marketableOnly || score.MarketingConsent == true)];
 
-    /// <summary>Every score of the run (the customer rows, shard by shard), or one segment's.</summary>
+    /// <summary>Every score of the run (segment by segment), or one segment's.</summary>
     public async IAsyncEnumerable<CustomerScore> StreamAsync(RunRecord run, string? segment, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         var table = tables.RunScores(run.RunId);
-        var filters = segment is null
-            ? CrmKeys.AllPartitions().Select(p => TableClient.CreateQueryFilter($"PartitionKey eq {p}"))
-            : [RunScoreKeys.SegmentFilter(segment)];
-        foreach (var filter in filters)
+        var segments = segment is null ? Enum.GetValues<RfmSegment>().Select(s => s.Slug()) : [segment];
+        foreach (var filter in segments.Select(RunScoreKeys.SegmentFilter))
         {
             await foreach (var entity in tables.Scanner.QueryAsync<ScoreEntity>(table, filter, select: null, cancellationToken))
             {

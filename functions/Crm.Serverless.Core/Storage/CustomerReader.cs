@@ -18,7 +18,9 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     /// <summary>
     /// The customer row, the current-run pointer, the customer's purchases (their discount profile is computed from
     /// them, by the same function the nightly run uses, on current data) and interactions in parallel, then the
-    /// customer's score and recommendations rows in that run's scores table (two reads by key, as filters: no id in a request path, see KeyedRows). Scores come from the current complete run only,
+    /// customer's score row in that run's scores table, which holds their recommendations too (by key, as filters: no
+    /// id in a request path, see KeyedRows; in each segment partition of the shard, <see cref="CustomerScoreRows"/>;
+    /// one more read for the run's popular skus when the customer has none of their own). Scores come from the current complete run only,
     /// never from a run still writing. A customer known only from interactions (no purchase or contact yet) has a view too.
     /// </summary>
     public async Task<CustomerView?> GetViewAsync(string customerId, CancellationToken cancellationToken)
@@ -38,9 +40,8 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
             return null;
         }
 
-        var recommended = runId is null ? null : Recommendations.RecommendationReader.ReadAsync(tables, runId, customerId, cancellationToken);
-        var scores = runId is null ? null : await KeyedRows.FindAsync<ScoreEntity>(tables.Scanner, tables.RunScores(runId), partition, rowKey, null, cancellationToken);
-        var recommendations = recommended is null ? null : await recommended;
+        var scores = runId is null ? null : await Recommendations.RecommendationReader.ScoreRowAsync(tables, runId, customerId, cancellationToken);
+        var recommendations = runId is null ? null : await Recommendations.RecommendationReader.ReadAsync(tables, runId, customerId, scores, cancellationToken);
         var view = EntityMapper.ToView(row ?? EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores?.ToScore())
             with
             {
@@ -62,14 +63,16 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
         }
     }
 
-    /// <summary>One run's scores of one shard by customer id (the customer rows of the run's table, 1,000 a request).</summary>
-    public async Task<Dictionary<string, CustomerScore>> ReadScoresAsync(string runId, string partition, CancellationToken cancellationToken)
+    /// <summary>One run's scores of one shard by customer id (the shard's segment partitions of the run's table, 1,000 rows a request).</summary>
+    public async Task<Dictionary<string, CustomerScore>> ReadScoresAsync(string runId, int shard, CancellationToken cancellationToken)
     {
         var scores = new Dictionary<string, CustomerScore>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        await foreach (var row in tables.Scanner.QueryAsync<ScoreEntity>(tables.RunScores(runId), filter, select: null, cancellationToken))
+        foreach (var partition in RunScoreKeys.CustomerPartitions(shard))
         {
-            scores[row.CustomerId] = row.ToScore();
+            await foreach (var row in tables.Scanner.QueryAsync<ScoreEntity>(tables.RunScores(runId), TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), select: null, cancellationToken))
+            {
+                scores[row.CustomerId] = row.ToScore();
+            }
         }
 
         return scores;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using Crm.Serverless.Ml.Segmentation;
 
 namespace Crm.Serverless.Core.Storage;
 
@@ -7,20 +8,21 @@ namespace Crm.Serverless.Core.Storage;
 /// The key layout of one run's scores table, <c>{prefix}Scores{runId}</c>. A table per run rather than a partition
 /// range per run in one table: a run never touches another run's rows, the previous run stays whole while the next
 /// one writes, and pruning a run is one table delete instead of deleting millions of rows 100 at a time.
-/// Each customer has two rows with the same columns (<see cref="ScoreEntity"/>):
+/// Each customer has one row (<see cref="ScoreEntity"/>): their scores and, once they have bought something with line
+/// items, their next best products of the run:
 /// <list type="bullet">
-/// <item>the customer row, keyed as in <see cref="CrmKeys"/> (partition = the customer's shard, RowKey
-/// <c>{customerId}|</c>): the 360 view and the erase find it with one point read or the customer's one range;</item>
-/// <item>the segment row, partition <c>{segment}|{shard}</c>, same RowKey: a segment's customers are one contiguous
-/// partition range, read page by page by key, never by scanning. The shard bucket keeps a partition to one shard's
-/// share of a segment, so 64 shard writers fill 64 partitions in parallel (a partition takes about 2,000 entities/s;
-/// a 3M-customer segment in one partition would take 25 minutes to write).</item>
-/// <item>the recommendations row, partition <c>recommendations|{shard}</c>, same RowKey
-/// (<see cref="Recommendations.RecommendationEntity"/>): the customer's next best products of this run, read by one
-/// point read, exported shard by shard by key, erased with the customer's other rows of the run; a customer with no
-/// purchase has none and is served the run's popular skus (<see cref="PopularRecommendations"/>).</item>
+/// <item>partition <c>{segment}|{shard}</c>, RowKey <c>{customerId}|</c>: a segment's customers are
+/// one contiguous partition range, read page by page by key, never by scanning. The shard bucket keeps a partition to
+/// one shard's share of a segment, so 64 shard writers fill 64 partitions in parallel (a partition takes about 2,000
+/// entities/s; a 3M-customer segment in one partition would take 25 minutes to write). A reader holding only the id
+/// (the 360 view, the erase, the data export) does not know the segment: it reads the RowKey in each of the shard's
+/// <see cref="CustomerPartitions"/> at once (<see cref="CustomerScoreRows"/>), 11 requests by key. One row instead of
+/// the three of earlier builds (a customer-keyed row, this copy, a recommendations row) means one entity written per
+/// customer a night, the entity traffic that bounds a night at 10M customers (BENCHMARKS.md, "Nightly stages").</item>
+/// <item>a customer with no purchase has no row and is served the run's popular skus (<see cref="PopularRecommendations"/>,
+/// one row of the run).</item>
 /// </list>
-/// Write cost per customer: two entities, written in 100-entity batches of one partition each, so about 0.02
+/// Write cost per customer: one entity, written in 100-entity batches of one partition each, so about 0.01
 /// requests per customer plus up to one part-filled batch per segment per shard (11 segments x 64 shards).
 /// </summary>
 public static class RunScoreKeys
@@ -50,6 +52,15 @@ public static class RunScoreKeys
     public static string RunIdOf(string scoresPrefix, string tableName) => tableName[scoresPrefix.Length..];
 
     public static string SegmentPartition(string segment, int shard) => segment + CrmKeys.Separator + shard.ToString("D2", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Every partition of one shard that can hold a customer's score row: the segment partitions; with
+    /// <paramref name="withLegacy"/> also the two where runs of builds before the one-row layout kept a customer's other
+    /// rows (a customer-keyed copy of the scores in the shard's own partition, the recommendations in
+    /// <see cref="RecommendationPartition"/>), which an erase or data export must still find while such a run is retained.
+    /// </summary>
+    public static IReadOnlyList<string> CustomerPartitions(int shard, bool withLegacy = false)
+        => [.. Enum.GetValues<RfmSegment>().Select(s => SegmentPartition(s.Slug(), shard)), .. withLegacy ? [CrmKeys.Partition(shard), RecommendationPartition(shard)] : Array.Empty<string>()];
 
     /// <summary>No segment's slug is this word, so the recommendations never fall in a segment's range.</summary>
     public static string RecommendationPartition(int shard) => "recommendations" + CrmKeys.Separator + shard.ToString("D2", CultureInfo.InvariantCulture);

@@ -2,12 +2,14 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
+using Crm.Serverless.Core.Recommendations;
 
 namespace Crm.Serverless.Core.Storage;
 
 /// <summary>
-/// A customer's scores in one run, in that run's own table: the customer row (keys as in <see cref="CrmKeys"/>) and
-/// its copy in the segment's partition (<see cref="ForSegment"/>); layout in <see cref="RunScoreKeys"/>.
+/// A customer's scores and next best products in one run, in that run's own table: one row, in the partition of the
+/// segment the run gave the customer for their shard, RowKey as the customer row of <see cref="CrmKeys"/>; layout in
+/// <see cref="RunScoreKeys"/>.
 /// </summary>
 public sealed class ScoreEntity : ITableEntity
 {
@@ -38,12 +40,18 @@ public sealed class ScoreEntity : ITableEntity
     public string? ChurnModelVersion { get; set; }
     public string? PurchaseModelVersion { get; set; }
 
-    public static ScoreEntity From(CustomerScore score)
+    /// <summary>
+    /// The run's ranked skus for the customer as JSON (<see cref="RecommendedSku"/>[]; 10 skus fit well within a
+    /// property's 64 KiB); null when the run had no recommender or the customer's purchases have no lines.
+    /// </summary>
+    public string? RecommendationsJson { get; set; }
+
+    public static ScoreEntity From(CustomerScore score, IReadOnlyList<RecommendedSku>? recommendations = null)
     {
         ArgumentNullException.ThrowIfNull(score);
         return new ScoreEntity
         {
-            PartitionKey = CrmKeys.PartitionOf(score.CustomerId),
+            PartitionKey = RunScoreKeys.SegmentPartition(score.Segment, CrmKeys.ShardOf(score.CustomerId)),
             RowKey = CrmKeys.CustomerRow(score.CustomerId),
             CustomerId = score.CustomerId,
             RunId = score.RunId,
@@ -64,16 +72,13 @@ public sealed class ScoreEntity : ITableEntity
             ChurnRiskTier = score.ChurnRiskTier,
             ChurnModelVersion = score.ChurnModelVersion,
             PurchaseModelVersion = score.PurchaseModelVersion,
+            RecommendationsJson = recommendations is null ? null : JsonSerializer.Serialize(recommendations, Json),
         };
     }
 
-    /// <summary>The same row in its segment's partition for the customer's shard, where segment pages read it by key.</summary>
-    public static ScoreEntity ForSegment(CustomerScore score)
-    {
-        var entity = From(score);
-        entity.PartitionKey = RunScoreKeys.SegmentPartition(score.Segment, CrmKeys.ShardOf(score.CustomerId));
-        return entity;
-    }
+    /// <summary>The customer's own recommendations of this run, or null when the row holds none.</summary>
+    public CustomerRecommendations? ToRecommendations()
+        => RecommendationsJson is null ? null : new(CustomerId, RunId, AsOf, JsonSerializer.Deserialize<RecommendedSku[]>(RecommendationsJson, Json) ?? []);
 
     public CustomerScore ToScore() => new(
         CustomerId,
