@@ -75,6 +75,9 @@ public class RecommendationsHttpTests(AzuriteFixture azurite)
         Assert.Equal(["me", .. Enumerable.Range(0, 20).Select(i => $"o{i:D2}")], rows.Select(r => r.CustomerId).Order(StringComparer.Ordinal));
         Assert.All(rows, r => Assert.Equal(run.RunId, r.RunId));
 
+        // One entity per customer scored, the recommendations in it, and the run's popular skus: nothing else in the run's table.
+        Assert.Equal(rows.Count + 1, (await StorageRecount.AllRowsAsync(host.Get<CrmTables>().RunScores(run.RunId))).Count);
+
         var me = await GetAsync(host, "me");
         Assert.Equal(200, me.Status);
         var mine = Skus(me);
