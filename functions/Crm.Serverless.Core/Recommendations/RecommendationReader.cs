@@ -117,21 +117,27 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         var table = tables.RunScores(runId);
         for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
         {
+            var listed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var partition in RunScoreKeys.CustomerPartitions(shard))
             {
                 await foreach (var row in tables.Scanner.QueryAsync<ScoreEntity>(table, TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), RecommendationColumns, cancellationToken))
                 {
                     if (row.ToRecommendations() is { } own)
                     {
+                        listed.Add(own.CustomerId);
                         yield return own;
                     }
                 }
             }
 
+            // A shard written by an older build and retried by this one has both; the score row's are the run's own.
             var legacy = TableClient.CreateQueryFilter($"PartitionKey eq {RunScoreKeys.RecommendationPartition(shard)}");
             await foreach (var row in tables.Scanner.QueryAsync<RecommendationEntity>(table, legacy, null, cancellationToken))
             {
-                yield return row.ToRecommendations();
+                if (!listed.Contains(row.CustomerId))
+                {
+                    yield return row.ToRecommendations();
+                }
             }
         }
     }

@@ -58,6 +58,8 @@ public static class RunScoreKeys
     /// <paramref name="withLegacy"/> also the two where runs of builds before the one-row layout kept a customer's other
     /// rows (a customer-keyed copy of the scores in the shard's own partition, the recommendations in
     /// <see cref="RecommendationPartition"/>), which an erase or data export must still find while such a run is retained.
+    /// Erase completeness rests on this list: a segment's slug renamed or removed would hide retained runs' rows from it,
+    /// so the slugs are pinned by a test (<c>RfmSegmentTableTests</c>).
     /// </summary>
     public static IReadOnlyList<string> CustomerPartitions(int shard, bool withLegacy = false)
         => [.. Enum.GetValues<RfmSegment>().Select(s => SegmentPartition(s.Slug(), shard)), .. withLegacy ? [CrmKeys.Partition(shard), RecommendationPartition(shard)] : Array.Empty<string>()];

@@ -42,7 +42,7 @@ public sealed class ScoreEntity : ITableEntity
 
     /// <summary>
     /// The run's ranked skus for the customer as JSON (<see cref="RecommendedSku"/>[]; 10 skus fit well within a
-    /// property's 64 KiB); null when the run had no recommender or the customer's purchases have no lines.
+    /// property's 64 KiB); null when the run had no recommender (no purchase with line items).
     /// </summary>
     public string? RecommendationsJson { get; set; }
 

@@ -64,6 +64,18 @@ public class RfmSegmentTableTests
         Assert.Equal(expected, RfmSegmentTable.Segment(new RfmScore(r, f, m)));
     }
 
+    /// <summary>
+    /// The slugs key the run tables' partitions (<c>{segment}|{shard}</c>), and an erase finds a customer's row by trying
+    /// each one: renaming one would hide retained runs' rows from erasure, so a change here must be deliberate.
+    /// </summary>
+    [Fact]
+    public void Slugs_AreTheStoredPartitionNames()
+    {
+        Assert.Equal(
+            ["champions", "loyal-customers", "potential-loyalists", "new-customers", "promising", "need-attention", "about-to-sleep", "at-risk", "cant-lose-them", "hibernating", "lost"],
+            Enum.GetValues<RfmSegment>().Select(s => s.Slug()));
+    }
+
     [Fact]
     public void FrequencyMonetary_HalfwayMean_RoundsUp()
     {
