@@ -15,6 +15,8 @@ namespace Crm.Serverless.Core.Tests;
 [Collection(AzuriteCollection.Name)]
 public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
+    private static readonly Dictionary<string, IReadOnlyList<Recommendations.RecommendedSku>> NoRecommendations = [];
+
     private static async Task<(List<string> Ids, string RunId, int Pages)> PageAllAsync(SegmentReader reader, RunRecord run, string segment, int pageSize, string? token = null)
     {
         var ids = new List<string>();
@@ -182,10 +184,10 @@ public class RunResultsTests(AzuriteFixture azurite, ITestOutputHelper output)
         await tables.RunScores(previous.RunId).UpsertEntityAsync(Recommendations.RecommendationEntity.From(new(subject, previous.RunId, "2024-01-01", [new(1, "sku-1", 1)])));
 
         // The next run writes this shard once before the erase and once after (a redelivery).
-        await writer.WriteAsync(next, shard, handOff, CancellationToken.None);
+        await writer.WriteAsync(next, shard, handOff, NoRecommendations, CancellationToken.None);
         var export = (await privacy.ExportAsync(subject, CancellationToken.None))!;
         var erased = await privacy.EraseAsync(subject, CancellationToken.None);
-        var rewritten = await writer.WriteAsync(next, shard, handOff, CancellationToken.None);
+        var rewritten = await writer.WriteAsync(next, shard, handOff, NoRecommendations, CancellationToken.None);
 
         // Each run's table held the customer's score row (the previous one its two legacy rows too), and the access export listed them.
         Assert.Equal(3, export.OtherRecords[tables.RunScores(previous.RunId).Name].Count);

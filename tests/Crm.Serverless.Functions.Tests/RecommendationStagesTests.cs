@@ -149,7 +149,7 @@ public class RecommendationStagesTests(AzuriteFixture azurite)
             await job.RunStageAsync(plan, stage, 4, CancellationToken.None);
         }
 
-        Assert.NotNull(await RecommendationReader.ReadOwnAsync(tables, plan.RunId, id, CancellationToken.None));
+        Assert.NotNull((await CustomerScoreRows.FindScoreAsync(tables.Scanner, tables.RunScores(plan.RunId), id, CancellationToken.None))?.ToRecommendations());
         var during = await reader.GetAsync(id, CancellationToken.None);
         Assert.Equal(first.RunId, during!.RunId);
         Assert.Equal(example.Items, during.Items);
@@ -188,7 +188,7 @@ public class RecommendationStagesTests(AzuriteFixture azurite)
         await host.Get<CustomerPrivacyService>().EraseAsync(id, CancellationToken.None);
         foreach (var runId in runTables)
         {
-            Assert.Null(await RecommendationReader.ReadOwnAsync(tables, runId, id, CancellationToken.None));
+            Assert.Null(await CustomerScoreRows.FindScoreAsync(tables.Scanner, tables.RunScores(runId), id, CancellationToken.None));
         }
 
         Assert.Null(await reader.GetAsync(id, CancellationToken.None));

@@ -113,7 +113,7 @@ public class RecommendationsHttpTests(AzuriteFixture azurite)
 
         // A run of an older build kept a customer's recommendations in a row of their own: served while that run is current.
         var tables = host.Get<CrmTables>();
-        var o01 = (await RecommendationReader.ScoreRowAsync(tables, run.RunId, "o01", CancellationToken.None))!;
+        var o01 = (await CustomerScoreRows.FindScoreAsync(tables.Scanner, tables.RunScores(run.RunId), "o01", CancellationToken.None))!;
         var legacy = RecommendationEntity.From(o01.ToRecommendations()! with { Items = [new RecommendedSku(1, "legacy-sku", 1)] });
         o01.RecommendationsJson = null;
         await tables.RunScores(run.RunId).UpdateEntityAsync(o01, Azure.ETag.All, TableUpdateMode.Replace);
@@ -124,7 +124,7 @@ public class RecommendationsHttpTests(AzuriteFixture azurite)
         var erased = await host.Get<CustomerPrivacyService>().EraseAsync("me", CancellationToken.None);
         Assert.Equal(1, erased.DeletedRows[host.Get<CrmTables>().RunScores(run.RunId).Name]);
         Assert.Equal(404, (await GetAsync(host, "me")).Status);
-        Assert.Null(await RecommendationReader.ReadOwnAsync(host.Get<CrmTables>(), run.RunId, "me", CancellationToken.None));
+        Assert.Null(await CustomerScoreRows.FindScoreAsync(host.Get<CrmTables>().Scanner, host.Get<CrmTables>().RunScores(run.RunId), "me", CancellationToken.None));
         Assert.DoesNotContain("me", (await RunRowsAsync(host, run.RunId)).Select(r => r.CustomerId));
     }
 }

@@ -35,7 +35,7 @@ internal static class ExportCommand
             var name = parse.GetValue(segment);
             if (name is not null && RfmSegmentTable.FromSlug(name) is null)
             {
-                await Console.Error.WriteLineAsync($"No segment '{name}'. Segments: {string.Join(", ", Enum.GetValues<RfmSegment>().Select(s => s.Slug()))}.");
+                await Console.Error.WriteLineAsync($"No segment '{name}'. Segments: {string.Join(", ", RfmSegmentTable.Slugs)}.");
                 return CrmCommandLine.UsageError;
             }
 

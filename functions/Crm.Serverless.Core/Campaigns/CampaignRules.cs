@@ -58,5 +58,5 @@ public static partial class CampaignRules
         return errors;
     }
 
-    public static string SegmentList() => string.Join(", ", Enum.GetValues<RfmSegment>().Select(s => s.Slug()));
+    public static string SegmentList() => string.Join(", ", RfmSegmentTable.Slugs);
 }

@@ -21,7 +21,7 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
     {
         var customer = KeyedRows.FindAsync(tables.Scanner, tables.Customers, CrmKeys.PartitionOf(customerId), CrmKeys.CustomerRow(customerId), ["RowKey"], cancellationToken);
         var runId = await runs.GetCurrentRunIdAsync(cancellationToken);
-        var recommendations = runId is null ? null : await ReadAsync(tables, runId, customerId, await ScoreRowAsync(tables, runId, customerId, cancellationToken), cancellationToken);
+        var recommendations = runId is null ? null : await ReadAsync(tables, runId, customerId, await CustomerScoreRows.FindScoreAsync(tables.Scanner, tables.RunScores(runId), customerId, cancellationToken), cancellationToken);
         if (await customer is null)
         {
             return null;
@@ -30,18 +30,11 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         return recommendations ?? new CustomerRecommendations(customerId, null, null, []);
     }
 
-    /// <summary>The customer's score row of one run (which holds their recommendations), or null.</summary>
-    public static async Task<ScoreEntity?> ScoreRowAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(tables);
-        return await CustomerScoreRows.FindAsync<ScoreEntity>(tables.Scanner, tables.RunScores(runId), customerId, withLegacy: false, cancellationToken) is [var row, ..] ? row : null;
-    }
-
     /// <summary>
-    /// A stored customer's recommendations in one run, given their score row of it (<see cref="ScoreRowAsync"/>): the
-    /// row's own, or for a customer without (no purchase with lines when the run was made) the run's popular skus (one
-    /// more read, and one for an older run's own recommendations row when the run has popular skus); null when the run
-    /// made none.
+    /// A stored customer's recommendations in one run, given their score row of it (<see cref="CustomerScoreRows.FindScoreAsync"/>):
+    /// the row's own, or for a customer without (no purchase when the run was made) the run's popular skus (one more
+    /// read); null when the run made none. A scored customer without recommendations of their own in a run that has
+    /// popular skus is one of an older build's run, whose own row is read (one read more).
     /// </summary>
     public static async Task<CustomerRecommendations?> ReadAsync(CrmTables tables, string runId, string customerId, ScoreEntity? scoreRow, CancellationToken cancellationToken)
     {
@@ -59,14 +52,10 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
             return null;
         }
 
-        var legacy = await KeyedRows.FindAsync<RecommendationEntity>(
+        var legacy = scoreRow is null ? null : await KeyedRows.FindAsync<RecommendationEntity>(
             tables.Scanner, table, RunScoreKeys.RecommendationPartition(CrmKeys.ShardOf(customerId)), CrmKeys.CustomerRow(customerId), null, cancellationToken);
         return legacy?.ToRecommendations() ?? popular.Value!.ToRecommendations() with { CustomerId = customerId };
     }
-
-    /// <summary>The customer's own recommendations of one run, or null: their score row's, read by key.</summary>
-    public static async Task<CustomerRecommendations?> ReadOwnAsync(CrmTables tables, string runId, string customerId, CancellationToken cancellationToken)
-        => (await ScoreRowAsync(tables, runId, customerId, cancellationToken))?.ToRecommendations();
 
     /// <summary>One stored customer's recommendations with at least one sku (the demo's example), or null when none are stored.</summary>
     public async Task<CustomerRecommendations?> ExampleAsync(CancellationToken cancellationToken)
@@ -118,15 +107,12 @@ public sealed class RecommendationReader(CrmTables tables, RunStore runs)
         for (var shard = 0; shard < CrmKeys.ShardCount; shard++)
         {
             var listed = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var partition in RunScoreKeys.CustomerPartitions(shard))
+            await foreach (var row in CustomerScoreRows.ShardAsync(tables.Scanner, table, shard, RecommendationColumns, cancellationToken))
             {
-                await foreach (var row in tables.Scanner.QueryAsync<ScoreEntity>(table, TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), RecommendationColumns, cancellationToken))
+                if (row.ToRecommendations() is { } own)
                 {
-                    if (row.ToRecommendations() is { } own)
-                    {
-                        listed.Add(own.CustomerId);
-                        yield return own;
-                    }
+                    listed.Add(own.CustomerId);
+                    yield return own;
                 }
             }
 

@@ -118,7 +118,7 @@ public sealed class SegmentReader(CrmTables tables, RunStore runs, CustomerReade
     {
         ArgumentNullException.ThrowIfNull(run);
         var table = tables.RunScores(run.RunId);
-        var segments = segment is null ? Enum.GetValues<RfmSegment>().Select(s => s.Slug()) : [segment];
+        var segments = segment is null ? RfmSegmentTable.Slugs : [segment];
         foreach (var filter in segments.Select(RunScoreKeys.SegmentFilter))
         {
             await foreach (var entity in tables.Scanner.QueryAsync<ScoreEntity>(table, filter, select: null, cancellationToken))

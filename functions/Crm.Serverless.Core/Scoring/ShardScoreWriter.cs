@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Crm.Serverless.Core.Domain;
 using Crm.Serverless.Core.Privacy;
@@ -32,10 +31,6 @@ public sealed class ShardScoreWriter(CrmTables tables, EraseLog eraseLog)
     /// (those written have their rows deleted again).
     /// </summary>
     /// <exception cref="ArgumentException">A score of a customer of another shard.</exception>
-    public Task<ShardWrite> WriteAsync(RunRecord run, int shard, IReadOnlyList<CustomerScore> scores, CancellationToken cancellationToken)
-        => WriteAsync(run, shard, scores, new Dictionary<string, IReadOnlyList<RecommendedSku>>(), cancellationToken);
-
-    /// <inheritdoc cref="WriteAsync(RunRecord, int, IReadOnlyList{CustomerScore}, CancellationToken)"/>
     /// <param name="recommendations">
     /// The run's next best products by customer, stored in the same row as the customer's scores (one entity per
     /// customer a night); a customer without an entry gets none, and one without a score is not stored.

@@ -40,7 +40,7 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
             return null;
         }
 
-        var scores = runId is null ? null : await Recommendations.RecommendationReader.ScoreRowAsync(tables, runId, customerId, cancellationToken);
+        var scores = runId is null ? null : await CustomerScoreRows.FindScoreAsync(tables.Scanner, tables.RunScores(runId), customerId, cancellationToken);
         var recommendations = runId is null ? null : await Recommendations.RecommendationReader.ReadAsync(tables, runId, customerId, scores, cancellationToken);
         var view = EntityMapper.ToView(row ?? EntityMapper.NewCustomer(customerId), await storeCurrency.GetAsync(cancellationToken) ?? "", scores?.ToScore())
             with
@@ -67,12 +67,9 @@ public sealed class CustomerReader(CrmTables tables, StoreCurrency storeCurrency
     public async Task<Dictionary<string, CustomerScore>> ReadScoresAsync(string runId, int shard, CancellationToken cancellationToken)
     {
         var scores = new Dictionary<string, CustomerScore>(StringComparer.Ordinal);
-        foreach (var partition in RunScoreKeys.CustomerPartitions(shard))
+        await foreach (var row in CustomerScoreRows.ShardAsync(tables.Scanner, tables.RunScores(runId), shard, select: null, cancellationToken))
         {
-            await foreach (var row in tables.Scanner.QueryAsync<ScoreEntity>(tables.RunScores(runId), TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), select: null, cancellationToken))
-            {
-                scores[row.CustomerId] = row.ToScore();
-            }
+            scores[row.CustomerId] = row.ToScore();
         }
 
         return scores;

@@ -62,7 +62,7 @@ public static class RunScoreKeys
     /// so the slugs are pinned by a test (<c>RfmSegmentTableTests</c>).
     /// </summary>
     public static IReadOnlyList<string> CustomerPartitions(int shard, bool withLegacy = false)
-        => [.. Enum.GetValues<RfmSegment>().Select(s => SegmentPartition(s.Slug(), shard)), .. withLegacy ? [CrmKeys.Partition(shard), RecommendationPartition(shard)] : Array.Empty<string>()];
+        => [.. RfmSegmentTable.Slugs.Select(slug => SegmentPartition(slug, shard)), .. withLegacy ? [CrmKeys.Partition(shard), RecommendationPartition(shard)] : Array.Empty<string>()];
 
     /// <summary>No segment's slug is this word, so the recommendations never fall in a segment's range.</summary>
     public static string RecommendationPartition(int shard) => "recommendations" + CrmKeys.Separator + shard.ToString("D2", CultureInfo.InvariantCulture);

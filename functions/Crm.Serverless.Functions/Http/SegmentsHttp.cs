@@ -40,7 +40,7 @@ public sealed class SegmentsHttp(SegmentReader segments, CustomerCsvExporter exp
         ArgumentNullException.ThrowIfNull(request);
         if (RfmSegmentTable.FromSlug(name) is not { } segment)
         {
-            return Problems.NotFound(request, $"No segment '{name}'. Segments: {string.Join(", ", Enum.GetValues<RfmSegment>().Select(s => s.Slug()))}.");
+            return Problems.NotFound(request, $"No segment '{name}'. Segments: {string.Join(", ", RfmSegmentTable.Slugs)}.");
         }
 
         var pageSizeText = request.Query["pageSize"].ToString();

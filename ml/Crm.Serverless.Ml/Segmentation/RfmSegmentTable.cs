@@ -52,6 +52,9 @@ public static class RfmSegmentTable
     public static string Slug(this RfmSegment segment)
         => segment.DisplayName().Replace("'", "", StringComparison.Ordinal).Replace(' ', '-').ToLowerInvariant();
 
+    /// <summary>Every segment's slug, in the enum's order.</summary>
+    public static IReadOnlyList<string> Slugs { get; } = [.. Enum.GetValues<RfmSegment>().Select(s => s.Slug())];
+
     /// <summary>The segment with this slug, if any.</summary>
     public static RfmSegment? FromSlug(string slug)
         => Enum.GetValues<RfmSegment>().Select(s => (RfmSegment?)s).FirstOrDefault(s => string.Equals(s!.Value.Slug(), slug, StringComparison.OrdinalIgnoreCase));

@@ -73,7 +73,8 @@ public class RfmSegmentTableTests
     {
         Assert.Equal(
             ["champions", "loyal-customers", "potential-loyalists", "new-customers", "promising", "need-attention", "about-to-sleep", "at-risk", "cant-lose-them", "hibernating", "lost"],
-            Enum.GetValues<RfmSegment>().Select(s => s.Slug()));
+            RfmSegmentTable.Slugs);
+        Assert.Equal(RfmSegmentTable.Slugs, Enum.GetValues<RfmSegment>().Select(s => s.Slug()));
     }
 
     [Fact]
